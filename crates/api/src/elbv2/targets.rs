@@ -1,0 +1,91 @@
+//! RegisterTargets, DeregisterTargets, DescribeTargetHealth (states and reason codes as in the
+//! ALB guide, "Target health status").
+
+use model::command::TargetInput;
+use model::{Elbv2Command, ModelError, ResourceKind, TargetHealth, TargetHealthReason, TargetHealthState, TargetKey};
+
+use super::submit;
+use crate::error::ApiError;
+use crate::params::Params;
+use crate::service::Service;
+use crate::xml::Xml;
+use crate::{Api, Request};
+
+fn decode_targets(p: &Params) -> Result<Vec<TargetInput>, ApiError> {
+    let list = p.structs("Targets")?.ok_or_else(|| p.constraint("Targets", None, "Member must not be null"))?;
+    list.iter()
+        .map(|t| {
+            Ok(TargetInput {
+                id: t.required("Id")?.to_string(),
+                port: t.u32("Port", 1, 65535)?.map(|n| n as u16),
+                availability_zone: t.get("AvailabilityZone").map(str::to_string),
+            })
+        })
+        .collect()
+}
+
+pub(crate) async fn register(api: &Api, req: &Request) -> Result<(), ApiError> {
+    let p = &req.params;
+    let target_group_arn = p.required("TargetGroupArn")?.to_string();
+    let targets = decode_targets(p)?;
+    submit(api, req, Elbv2Command::RegisterTargets { target_group_arn, targets, now: state::now_millis() }).await?;
+    Ok(())
+}
+
+pub(crate) async fn deregister(api: &Api, req: &Request) -> Result<(), ApiError> {
+    let p = &req.params;
+    let target_group_arn = p.required("TargetGroupArn")?.to_string();
+    let targets = decode_targets(p)?;
+    submit(api, req, Elbv2Command::DeregisterTargets { target_group_arn, targets, now: state::now_millis() }).await?;
+    Ok(())
+}
+
+fn health(state: TargetHealthState, reason: TargetHealthReason, description: &str) -> TargetHealth {
+    TargetHealth { state, reason: Some(reason), description: Some(description.to_string()) }
+}
+
+pub(crate) fn describe_health(api: &Api, req: &Request, x: &mut Xml) -> Result<(), ApiError> {
+    let p = &req.params;
+    let arn = p.required("TargetGroupArn")?;
+    let asked = match p.structs("Targets")? {
+        Some(_) => Some(decode_targets(p)?),
+        None => None,
+    };
+    let snap = api.state.current();
+    let region = snap.region(&req.region);
+    let tg = region.target_groups.get(arn).ok_or_else(|| ApiError::from_model(ModelError::not_found(ResourceKind::TargetGroup, arn), Service::Elbv2))?;
+    let in_use = region.target_group_in_use(arn);
+    let hc = &tg.health_check;
+    // (id, port, availability zone, registration) for each target to report.
+    let rows: Vec<(String, u16, Option<String>, Option<&model::RegisteredTarget>)> = match &asked {
+        None => tg.targets.iter().map(|t| (t.id.clone(), t.port, t.availability_zone.clone(), Some(t))).collect(),
+        Some(asked) => asked
+            .iter()
+            .map(|a| {
+                let port = a.port.or(tg.port).unwrap_or(0);
+                let reg = tg.target(&a.id, port);
+                (a.id.clone(), port, reg.and_then(|r| r.availability_zone.clone()).or(a.availability_zone.clone()), reg)
+            })
+            .collect(),
+    };
+    x.list("TargetHealthDescriptions", "member", rows, |x, (id, port, az, reg)| {
+        let h = match reg {
+            None => health(TargetHealthState::Unused, TargetHealthReason::NotRegistered, "Target is not registered to the target group"),
+            Some(r) if r.draining.is_some() => health(TargetHealthState::Draining, TargetHealthReason::DeregistrationInProgress, "Target deregistration is in progress"),
+            Some(_) if !in_use => health(TargetHealthState::Unused, TargetHealthReason::NotInUse, "Target group is not configured to receive traffic from the load balancer"),
+            Some(_) if !hc.enabled => health(TargetHealthState::Unavailable, TargetHealthReason::HealthCheckDisabled, "Health checks disabled"),
+            Some(_) => api
+                .health
+                .get(&TargetKey { target_group_arn: arn.to_string(), id: id.clone(), port })
+                .unwrap_or_else(TargetHealth::registering),
+        };
+        x.elem("Target", |x| {
+            x.text("Id", &id).text("Port", port.to_string()).opt("AvailabilityZone", az.as_deref());
+        })
+        .text("HealthCheckPort", hc.port.resolve(port).to_string())
+        .elem("TargetHealth", |x| {
+            x.text("State", h.state.as_str()).opt("Reason", h.reason.map(|r| r.as_str())).opt("Description", h.description.as_deref());
+        });
+    });
+    Ok(())
+}

@@ -1,0 +1,330 @@
+//! Attribute keys of load balancers, target groups and listeners: which apply to which
+//! resource, their AWS ranges and defaults (API reference: `LoadBalancerAttribute`,
+//! `TargetGroupAttribute`, `ListenerAttribute`; ALB and NLB user guides).
+//!
+//! Resources store only the values a client set; `Describe…Attributes` shows every applicable
+//! key with its effective value, as AWS does.
+
+use std::collections::BTreeMap;
+
+use crate::error::ModelError;
+use crate::load_balancer::{LoadBalancer, LoadBalancerType, Scheme};
+use crate::target_group::{Protocol, TargetGroup, TargetType};
+
+/// What values an attribute accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ValueRule {
+    /// `true` or `false`.
+    Bool,
+    /// A decimal integer in `min..=max`.
+    Int {
+        /// Smallest allowed.
+        min: i64,
+        /// Largest allowed.
+        max: i64,
+    },
+    /// `0` (off) or an integer in `min..=max` (slow start: 0 or 30–900).
+    ZeroOrInt {
+        /// Smallest non-zero value.
+        min: i64,
+        /// Largest allowed.
+        max: i64,
+    },
+    /// `off` or an integer in `min..=max`.
+    OffOrInt {
+        /// Smallest allowed.
+        min: i64,
+        /// Largest allowed.
+        max: i64,
+    },
+    /// One of these exact strings.
+    OneOf(&'static [&'static str]),
+    /// Free text up to this many characters.
+    Text(usize),
+    /// An HTTP header name (`[A-Za-z0-9-]`, 1–40 characters).
+    HeaderName,
+}
+
+/// One attribute key as it applies to one resource.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttributeDef {
+    /// The key, e.g. `idle_timeout.timeout_seconds`.
+    pub key: &'static str,
+    /// Accepted values.
+    pub rule: ValueRule,
+    /// AWS's default for this resource.
+    pub default: String,
+}
+
+fn def(key: &'static str, rule: ValueRule, default: impl Into<String>) -> AttributeDef {
+    AttributeDef { key, rule, default: default.into() }
+}
+
+const BOOL: ValueRule = ValueRule::Bool;
+
+/// Attribute keys of a load balancer of this type and scheme, in AWS's Describe order.
+pub fn load_balancer_defs(kind: LoadBalancerType, scheme: Scheme) -> Vec<AttributeDef> {
+    let mut d = vec![def("deletion_protection.enabled", BOOL, "false")];
+    match kind {
+        LoadBalancerType::Application => {
+            d.extend([
+                def("access_logs.s3.enabled", BOOL, "false"),
+                def("access_logs.s3.bucket", ValueRule::Text(255), ""),
+                def("access_logs.s3.prefix", ValueRule::Text(1024), ""),
+                def("idle_timeout.timeout_seconds", ValueRule::Int { min: 1, max: 4000 }, "60"),
+                def("client_keep_alive.seconds", ValueRule::Int { min: 60, max: 604_800 }, "3600"),
+                def("connection_logs.s3.enabled", BOOL, "false"),
+                def("connection_logs.s3.bucket", ValueRule::Text(255), ""),
+                def("connection_logs.s3.prefix", ValueRule::Text(1024), ""),
+                def("health_check_logs.s3.enabled", BOOL, "false"),
+                def("health_check_logs.s3.bucket", ValueRule::Text(255), ""),
+                def("health_check_logs.s3.prefix", ValueRule::Text(1024), ""),
+                def("routing.http.desync_mitigation_mode", ValueRule::OneOf(&["monitor", "defensive", "strictest"]), "defensive"),
+                def("routing.http.drop_invalid_header_fields.enabled", BOOL, "false"),
+                def("routing.http.preserve_host_header.enabled", BOOL, "false"),
+                def("routing.http.x_amzn_tls_version_and_cipher_suite.enabled", BOOL, "false"),
+                def("routing.http.xff_client_port.enabled", BOOL, "false"),
+                def("routing.http.xff_header_processing.mode", ValueRule::OneOf(&["append", "preserve", "remove"]), "append"),
+                def("routing.http2.enabled", BOOL, "true"),
+                def("waf.fail_open.enabled", BOOL, "false"),
+                def("load_balancing.cross_zone.enabled", BOOL, "true"),
+                def("zonal_shift.config.enabled", BOOL, "false"),
+                def("ipv6.deny_all_igw_traffic", BOOL, if scheme == Scheme::Internal { "true" } else { "false" }),
+            ]);
+        }
+        LoadBalancerType::Network => {
+            d.extend([
+                def("access_logs.s3.enabled", BOOL, "false"),
+                def("access_logs.s3.bucket", ValueRule::Text(255), ""),
+                def("access_logs.s3.prefix", ValueRule::Text(1024), ""),
+                def("load_balancing.cross_zone.enabled", BOOL, "false"),
+                def("zonal_shift.config.enabled", BOOL, "false"),
+                def("ipv6.deny_all_igw_traffic", BOOL, if scheme == Scheme::Internal { "true" } else { "false" }),
+                def(
+                    "dns_record.client_routing_policy",
+                    ValueRule::OneOf(&["availability_zone_affinity", "partial_availability_zone_affinity", "any_availability_zone"]),
+                    "any_availability_zone",
+                ),
+                def("secondary_ips.auto_assigned.per_subnet", ValueRule::Int { min: 0, max: 7 }, "0"),
+            ]);
+        }
+        LoadBalancerType::Gateway => {
+            d.push(def("load_balancing.cross_zone.enabled", BOOL, "false"));
+        }
+    }
+    d
+}
+
+/// Attribute keys of this target group, in AWS's Describe order.
+pub fn target_group_defs(tg: &TargetGroup) -> Vec<AttributeDef> {
+    let count_max = 1_000_000;
+    let health = [
+        def("target_group_health.unhealthy_state_routing.minimum_healthy_targets.count", ValueRule::Int { min: 1, max: count_max }, "1"),
+        def("target_group_health.unhealthy_state_routing.minimum_healthy_targets.percentage", ValueRule::OffOrInt { min: 1, max: 100 }, "off"),
+        def("target_group_health.dns_failover.minimum_healthy_targets.count", ValueRule::OffOrInt { min: 1, max: count_max }, "1"),
+        def("target_group_health.dns_failover.minimum_healthy_targets.percentage", ValueRule::OffOrInt { min: 1, max: 100 }, "off"),
+    ];
+    let cross_zone = def("load_balancing.cross_zone.enabled", ValueRule::OneOf(&["true", "false", "use_load_balancer_configuration"]), "use_load_balancer_configuration");
+    let dereg = def("deregistration_delay.timeout_seconds", ValueRule::Int { min: 0, max: 3600 }, "300");
+    if tg.target_type == TargetType::Lambda {
+        return vec![def("lambda.multi_value_headers.enabled", BOOL, "false")];
+    }
+    match tg.protocol {
+        Some(Protocol::Http | Protocol::Https) => {
+            let mut d = vec![
+                def("stickiness.enabled", BOOL, "false"),
+                dereg,
+                def("stickiness.type", ValueRule::OneOf(&["lb_cookie", "app_cookie"]), "lb_cookie"),
+                def("stickiness.lb_cookie.duration_seconds", ValueRule::Int { min: 1, max: 604_800 }, "86400"),
+                def("stickiness.app_cookie.cookie_name", ValueRule::Text(255), ""),
+                def("stickiness.app_cookie.duration_seconds", ValueRule::Int { min: 1, max: 604_800 }, "86400"),
+                def("slow_start.duration_seconds", ValueRule::ZeroOrInt { min: 30, max: 900 }, "0"),
+                def("load_balancing.algorithm.type", ValueRule::OneOf(&["round_robin", "least_outstanding_requests", "weighted_random"]), "round_robin"),
+                def("load_balancing.algorithm.anomaly_mitigation", ValueRule::OneOf(&["on", "off"]), "off"),
+                cross_zone,
+            ];
+            d.extend(health);
+            d
+        }
+        Some(Protocol::Geneve) => vec![
+            dereg,
+            def("stickiness.enabled", BOOL, "false"),
+            def("stickiness.type", ValueRule::OneOf(&["source_ip_dest_ip", "source_ip_dest_ip_proto"]), "source_ip_dest_ip_proto"),
+            def("target_failover.on_deregistration", ValueRule::OneOf(&["rebalance", "no_rebalance"]), "no_rebalance"),
+            def("target_failover.on_unhealthy", ValueRule::OneOf(&["rebalance", "no_rebalance"]), "no_rebalance"),
+            def("send_tcp_reset.on_unhealthy.enabled", BOOL, "false"),
+            def("send_tcp_reset.on_deregistration.enabled", BOOL, "false"),
+        ],
+        proto => {
+            let udp = matches!(proto, Some(Protocol::Udp | Protocol::TcpUdp));
+            let preserve_default = !(tg.target_type == TargetType::Ip && matches!(proto, Some(Protocol::Tcp | Protocol::Tls)));
+            let mut d = vec![
+                dereg,
+                def("deregistration_delay.connection_termination.enabled", BOOL, if udp { "true" } else { "false" }),
+                def("stickiness.enabled", BOOL, "false"),
+                def("stickiness.type", ValueRule::OneOf(&["source_ip"]), "source_ip"),
+                def("proxy_protocol_v2.enabled", BOOL, "false"),
+                def("preserve_client_ip.enabled", BOOL, if preserve_default { "true" } else { "false" }),
+                cross_zone,
+                def("target_health_state.unhealthy.connection_termination.enabled", BOOL, "true"),
+                def("target_health_state.unhealthy.draining_interval_seconds", ValueRule::Int { min: 0, max: 360_000 }, "0"),
+            ];
+            d.extend(health);
+            d
+        }
+    }
+}
+
+/// Attribute keys of a listener with this protocol, in AWS's Describe order.
+pub fn listener_defs(protocol: Protocol) -> Vec<AttributeDef> {
+    match protocol {
+        Protocol::Http | Protocol::Https => {
+            let mut d = vec![def("routing.http.response.server.enabled", BOOL, "true")];
+            d.push(def("routing.http.response.strict_transport_security.header_value", ValueRule::Text(1024), ""));
+            d.push(def("routing.http.response.access_control_allow_origin.header_value", ValueRule::Text(1024), ""));
+            d.push(def("routing.http.response.access_control_allow_methods.header_value", ValueRule::Text(1024), ""));
+            d.push(def("routing.http.response.access_control_allow_headers.header_value", ValueRule::Text(1024), ""));
+            d.push(def("routing.http.response.access_control_allow_credentials.header_value", ValueRule::Text(1024), ""));
+            d.push(def("routing.http.response.access_control_expose_headers.header_value", ValueRule::Text(1024), ""));
+            d.push(def("routing.http.response.access_control_max_age.header_value", ValueRule::Text(1024), ""));
+            d.push(def("routing.http.response.content_security_policy.header_value", ValueRule::Text(1024), ""));
+            d.push(def("routing.http.response.x_content_type_options.header_value", ValueRule::Text(1024), ""));
+            d.push(def("routing.http.response.x_frame_options.header_value", ValueRule::Text(1024), ""));
+            if protocol == Protocol::Https {
+                d.push(def("routing.http.request.x_amzn_mtls_clientcert_serial_number.header_name", ValueRule::HeaderName, "X-Amzn-Mtls-Clientcert-Serial-Number"));
+                d.push(def("routing.http.request.x_amzn_mtls_clientcert_issuer.header_name", ValueRule::HeaderName, "X-Amzn-Mtls-Clientcert-Issuer"));
+                d.push(def("routing.http.request.x_amzn_mtls_clientcert_subject.header_name", ValueRule::HeaderName, "X-Amzn-Mtls-Clientcert-Subject"));
+                d.push(def("routing.http.request.x_amzn_mtls_clientcert_validity.header_name", ValueRule::HeaderName, "X-Amzn-Mtls-Clientcert-Validity"));
+                d.push(def("routing.http.request.x_amzn_mtls_clientcert_leaf.header_name", ValueRule::HeaderName, "X-Amzn-Mtls-Clientcert-Leaf"));
+                d.push(def("routing.http.request.x_amzn_mtls_clientcert.header_name", ValueRule::HeaderName, "X-Amzn-Mtls-Clientcert"));
+                d.push(def("routing.http.request.x_amzn_tls_version.header_name", ValueRule::HeaderName, "X-Amzn-Tls-Version"));
+                d.push(def("routing.http.request.x_amzn_tls_cipher_suite.header_name", ValueRule::HeaderName, "X-Amzn-Tls-Cipher-Suite"));
+            }
+            d
+        }
+        Protocol::Tcp | Protocol::Tls | Protocol::TcpUdp | Protocol::TcpQuic => {
+            vec![def("tcp.idle_timeout.seconds", ValueRule::Int { min: 60, max: 6000 }, "350")]
+        }
+        Protocol::Geneve => vec![
+            def("tcp.idle_timeout.seconds", ValueRule::Int { min: 60, max: 6000 }, "350"),
+            def("send_tcp_reset.on_idle_timeout.enabled", BOOL, "false"),
+        ],
+        Protocol::Udp | Protocol::Quic => Vec::new(),
+    }
+}
+
+/// The effective value of `key`: the set value, else the default; `None` if `key` does not
+/// apply.
+pub fn effective(defs: &[AttributeDef], set: &BTreeMap<String, String>, key: &str) -> Option<String> {
+    let d = defs.iter().find(|d| d.key == key)?;
+    Some(set.get(key).cloned().unwrap_or_else(|| d.default.clone()))
+}
+
+/// Every applicable key with its effective value, in definition order (what
+/// `Describe…Attributes` returns).
+pub fn describe(defs: &[AttributeDef], set: &BTreeMap<String, String>) -> Vec<(String, String)> {
+    defs.iter()
+        .map(|d| (d.key.to_string(), set.get(d.key).cloned().unwrap_or_else(|| d.default.clone())))
+        .collect()
+}
+
+/// Checks one `key=value` against `defs`. `owner` names the resource kind in messages
+/// ("Load balancer", "Target group", "Listener").
+///
+/// Errors: `ValidationError` naming the key when it is unknown or does not apply, or naming the
+/// value and its allowed range when the value is out of range.
+pub fn validate(defs: &[AttributeDef], owner: &str, key: &str, value: &str) -> Result<(), ModelError> {
+    let field = format!("Attributes[{key}]");
+    let Some(d) = defs.iter().find(|d| d.key == key) else {
+        return Err(ModelError::invalid(field, format!("{owner} attribute key '{key}' is not recognized")));
+    };
+    let bad = |expect: String| {
+        ModelError::invalid(field.clone(), format!("{owner} attribute '{key}' has an invalid value '{value}': {expect}"))
+    };
+    let int = |v: &str| v.parse::<i64>().ok();
+    match d.rule {
+        ValueRule::Bool => {
+            if value != "true" && value != "false" {
+                return Err(bad("must be 'true' or 'false'".into()));
+            }
+        }
+        ValueRule::Int { min, max } => match int(value) {
+            Some(n) if (min..=max).contains(&n) => {}
+            _ => return Err(bad(format!("must be an integer from {min} to {max}"))),
+        },
+        ValueRule::ZeroOrInt { min, max } => match int(value) {
+            Some(0) => {}
+            Some(n) if (min..=max).contains(&n) => {}
+            _ => return Err(bad(format!("must be 0 (off) or an integer from {min} to {max}"))),
+        },
+        ValueRule::OffOrInt { min, max } => {
+            if value != "off" {
+                match int(value) {
+                    Some(n) if (min..=max).contains(&n) => {}
+                    _ => return Err(bad(format!("must be 'off' or an integer from {min} to {max}"))),
+                }
+            }
+        }
+        ValueRule::OneOf(options) => {
+            if !options.contains(&value) {
+                return Err(bad(format!("must be one of [{}]", options.join(", "))));
+            }
+        }
+        ValueRule::Text(max) => {
+            if value.chars().count() > max {
+                return Err(bad(format!("must be at most {max} characters")));
+            }
+        }
+        ValueRule::HeaderName => {
+            if value.is_empty() || value.len() > 40 || !value.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
+                return Err(bad("must be a header name of 1 to 40 characters [A-Za-z0-9-]".into()));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The effective value of a load-balancer attribute.
+pub fn load_balancer_attribute(lb: &LoadBalancer, key: &str) -> Option<String> {
+    effective(&load_balancer_defs(lb.kind, lb.scheme), &lb.attributes, key)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn alb_defaults_match_aws() {
+        let defs = load_balancer_defs(LoadBalancerType::Application, Scheme::InternetFacing);
+        let set = BTreeMap::new();
+        assert_eq!(effective(&defs, &set, "idle_timeout.timeout_seconds").as_deref(), Some("60"));
+        assert_eq!(effective(&defs, &set, "routing.http.desync_mitigation_mode").as_deref(), Some("defensive"));
+        assert_eq!(effective(&defs, &set, "tcp.idle_timeout.seconds"), None);
+        let internal = load_balancer_defs(LoadBalancerType::Application, Scheme::Internal);
+        assert_eq!(effective(&internal, &set, "ipv6.deny_all_igw_traffic").as_deref(), Some("true"));
+    }
+
+    #[test]
+    fn ranges_are_enforced_with_the_key_named() {
+        let defs = load_balancer_defs(LoadBalancerType::Application, Scheme::InternetFacing);
+        assert!(validate(&defs, "Load balancer", "idle_timeout.timeout_seconds", "4000").is_ok());
+        let e = validate(&defs, "Load balancer", "idle_timeout.timeout_seconds", "4001").unwrap_err();
+        assert!(e.to_string().contains("idle_timeout.timeout_seconds"), "{e}");
+        assert!(e.to_string().contains("1 to 4000"), "{e}");
+        let e = validate(&defs, "Load balancer", "nope.key", "1").unwrap_err();
+        assert_eq!(e.to_string(), "Load balancer attribute key 'nope.key' is not recognized");
+        assert!(validate(&defs, "Load balancer", "routing.http2.enabled", "yes").is_err());
+    }
+
+    #[test]
+    fn slow_start_accepts_zero_or_30_to_900() {
+        let r = ValueRule::ZeroOrInt { min: 30, max: 900 };
+        let defs = vec![def("slow_start.duration_seconds", r, "0")];
+        for ok in ["0", "30", "900"] {
+            assert!(validate(&defs, "Target group", "slow_start.duration_seconds", ok).is_ok(), "{ok}");
+        }
+        for bad in ["1", "29", "901", "x"] {
+            assert!(validate(&defs, "Target group", "slow_start.duration_seconds", bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,483 @@
+//! Commands: one variant per mutating AWS action. The `api` crate fills in everything random or
+//! time-dependent (ids, ARNs, timestamps) so that [`crate::Snapshot::apply`] is deterministic and
+//! a command log replays to the same state on every node.
+
+use serde::{Deserialize, Serialize};
+
+use crate::ec2::SecurityGroupRule;
+use crate::ids::Millis;
+use crate::listener::Action;
+use crate::load_balancer::{IpAddressType, LoadBalancerType, Scheme};
+use crate::target_group::{HealthCheckPort, Matcher, Protocol, ProtocolVersion, TargetGroupIpAddressType, TargetType};
+
+/// A change to the configuration, addressed to one region (or to the whole node).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Command {
+    /// An ELBv2 (2015-12-01) action in a region.
+    Elbv2 {
+        /// Region from the request's SigV4 scope.
+        region: String,
+        /// The action.
+        op: Elbv2Command,
+    },
+    /// An EC2 (2016-11-15) action in a region.
+    Ec2 {
+        /// Region from the request's SigV4 scope.
+        region: String,
+        /// The action.
+        op: Ec2Command,
+    },
+    /// Housekeeping: forget targets whose deregistration delay ended at or before `now`.
+    ExpireDrainingTargets {
+        /// The current time.
+        now: Millis,
+    },
+}
+
+/// `CreateLoadBalancer` with ids chosen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreateLoadBalancer {
+    /// New ARN (used only if no load balancer has this name).
+    pub arn: String,
+    /// 16 hex digits, the ARN's last part.
+    pub id: String,
+    /// `Name`.
+    pub name: String,
+    /// DNS name to report.
+    pub dns_name: String,
+    /// Route 53 zone id to report.
+    pub canonical_hosted_zone_id: String,
+    /// `Subnets` (plus the subnet ids of `SubnetMappings`).
+    pub subnets: Vec<String>,
+    /// `SecurityGroups`; `None` when the parameter was absent.
+    pub security_groups: Option<Vec<String>>,
+    /// `Scheme`.
+    pub scheme: Scheme,
+    /// `Type`.
+    pub kind: LoadBalancerType,
+    /// `IpAddressType`.
+    pub ip_address_type: IpAddressType,
+    /// `Tags`.
+    pub tags: Vec<(String, String)>,
+    /// Creation time.
+    pub now: Millis,
+}
+
+/// `CreateTargetGroup` with ids chosen and AWS defaults not yet applied (`None` = absent).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreateTargetGroup {
+    /// New ARN.
+    pub arn: String,
+    /// 16 hex digits.
+    pub id: String,
+    /// `Name`.
+    pub name: String,
+    /// `Protocol`.
+    pub protocol: Option<Protocol>,
+    /// `ProtocolVersion`.
+    pub protocol_version: Option<ProtocolVersion>,
+    /// `Port`.
+    pub port: Option<u16>,
+    /// `VpcId`.
+    pub vpc_id: Option<String>,
+    /// `TargetType`.
+    pub target_type: Option<TargetType>,
+    /// `IpAddressType`.
+    pub ip_address_type: Option<TargetGroupIpAddressType>,
+    /// The health-check members.
+    pub health_check: HealthCheckInput,
+    /// `Tags`.
+    pub tags: Vec<(String, String)>,
+    /// Creation time.
+    pub now: Millis,
+}
+
+/// Health-check members of CreateTargetGroup and ModifyTargetGroup (`None` = absent).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct HealthCheckInput {
+    /// `HealthCheckEnabled`.
+    pub enabled: Option<bool>,
+    /// `HealthCheckProtocol`.
+    pub protocol: Option<Protocol>,
+    /// `HealthCheckPort`.
+    pub port: Option<HealthCheckPort>,
+    /// `HealthCheckPath`.
+    pub path: Option<String>,
+    /// `HealthCheckIntervalSeconds`.
+    pub interval_seconds: Option<u32>,
+    /// `HealthCheckTimeoutSeconds`.
+    pub timeout_seconds: Option<u32>,
+    /// `HealthyThresholdCount`.
+    pub healthy_threshold: Option<u32>,
+    /// `UnhealthyThresholdCount`.
+    pub unhealthy_threshold: Option<u32>,
+    /// `Matcher`.
+    pub matcher: Option<Matcher>,
+}
+
+/// One `TargetDescription` of RegisterTargets/DeregisterTargets.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TargetInput {
+    /// `Id`: IP address or instance id.
+    pub id: String,
+    /// `Port`; the target group's port when absent.
+    pub port: Option<u16>,
+    /// `AvailabilityZone`.
+    pub availability_zone: Option<String>,
+}
+
+/// `CreateListener` with ids chosen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreateListener {
+    /// New ARN.
+    pub arn: String,
+    /// 16 hex digits.
+    pub id: String,
+    /// ARN id of its default rule.
+    pub default_rule_id: String,
+    /// `LoadBalancerArn`.
+    pub load_balancer_arn: String,
+    /// `Protocol` (required by elbow for ALBs, as AWS requires it).
+    pub protocol: Option<Protocol>,
+    /// `Port`.
+    pub port: Option<u16>,
+    /// `SslPolicy`.
+    pub ssl_policy: Option<String>,
+    /// `Certificates[].CertificateArn`.
+    pub certificates: Vec<String>,
+    /// `DefaultActions`.
+    pub default_actions: Vec<Action>,
+    /// `AlpnPolicy`.
+    pub alpn_policy: Vec<String>,
+    /// `Tags`.
+    pub tags: Vec<(String, String)>,
+    /// Creation time.
+    pub now: Millis,
+}
+
+/// `ModifyListener`: absent members keep their values; lists replace wholesale.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ModifyListener {
+    /// `ListenerArn`.
+    pub arn: String,
+    /// `Port`.
+    pub port: Option<u16>,
+    /// `Protocol`.
+    pub protocol: Option<Protocol>,
+    /// `SslPolicy`.
+    pub ssl_policy: Option<String>,
+    /// `Certificates`.
+    pub certificates: Option<Vec<String>>,
+    /// `DefaultActions`.
+    pub default_actions: Option<Vec<Action>>,
+    /// `AlpnPolicy`.
+    pub alpn_policy: Option<Vec<String>>,
+}
+
+/// The ELBv2 actions that change state.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Elbv2Command {
+    /// `CreateLoadBalancer`.
+    CreateLoadBalancer(CreateLoadBalancer),
+    /// `DeleteLoadBalancer`.
+    DeleteLoadBalancer {
+        /// `LoadBalancerArn`.
+        arn: String,
+    },
+    /// `ModifyLoadBalancerAttributes`.
+    ModifyLoadBalancerAttributes {
+        /// `LoadBalancerArn`.
+        arn: String,
+        /// `Attributes` as key/value pairs.
+        attributes: Vec<(String, String)>,
+    },
+    /// `SetSecurityGroups`.
+    SetSecurityGroups {
+        /// `LoadBalancerArn`.
+        arn: String,
+        /// `SecurityGroups`.
+        security_groups: Vec<String>,
+    },
+    /// `SetSubnets`.
+    SetSubnets {
+        /// `LoadBalancerArn`.
+        arn: String,
+        /// `Subnets`.
+        subnets: Vec<String>,
+    },
+    /// `SetIpAddressType`.
+    SetIpAddressType {
+        /// `LoadBalancerArn`.
+        arn: String,
+        /// `IpAddressType`.
+        ip_address_type: IpAddressType,
+    },
+    /// `CreateTargetGroup`.
+    CreateTargetGroup(CreateTargetGroup),
+    /// `ModifyTargetGroup`.
+    ModifyTargetGroup {
+        /// `TargetGroupArn`.
+        arn: String,
+        /// Health-check members to change.
+        health_check: HealthCheckInput,
+    },
+    /// `DeleteTargetGroup`.
+    DeleteTargetGroup {
+        /// `TargetGroupArn`.
+        arn: String,
+    },
+    /// `ModifyTargetGroupAttributes`.
+    ModifyTargetGroupAttributes {
+        /// `TargetGroupArn`.
+        arn: String,
+        /// `Attributes`.
+        attributes: Vec<(String, String)>,
+    },
+    /// `RegisterTargets`.
+    RegisterTargets {
+        /// `TargetGroupArn`.
+        target_group_arn: String,
+        /// `Targets`.
+        targets: Vec<TargetInput>,
+        /// Registration time.
+        now: Millis,
+    },
+    /// `DeregisterTargets`.
+    DeregisterTargets {
+        /// `TargetGroupArn`.
+        target_group_arn: String,
+        /// `Targets`.
+        targets: Vec<TargetInput>,
+        /// Deregistration time; draining ends at `now + deregistration delay`.
+        now: Millis,
+    },
+    /// `CreateListener`.
+    CreateListener(CreateListener),
+    /// `ModifyListener`.
+    ModifyListener(ModifyListener),
+    /// `DeleteListener`.
+    DeleteListener {
+        /// `ListenerArn`.
+        arn: String,
+    },
+    /// `ModifyListenerAttributes`.
+    ModifyListenerAttributes {
+        /// `ListenerArn`.
+        arn: String,
+        /// `Attributes`.
+        attributes: Vec<(String, String)>,
+    },
+    /// `AddTags`.
+    AddTags {
+        /// `ResourceArns`.
+        arns: Vec<String>,
+        /// `Tags`.
+        tags: Vec<(String, String)>,
+    },
+    /// `RemoveTags`.
+    RemoveTags {
+        /// `ResourceArns`.
+        arns: Vec<String>,
+        /// `TagKeys`.
+        keys: Vec<String>,
+    },
+}
+
+/// A tag filter of EC2 `DeleteTags`: a key, and optionally the only value to delete.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TagKeyValue {
+    /// Tag key.
+    pub key: String,
+    /// For DeleteTags: delete only if the value matches; for CreateTags: the value.
+    pub value: Option<String>,
+}
+
+/// The EC2 actions that change state.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Ec2Command {
+    /// `CreateVpc`, with the ids of the main route table, default security group and their
+    /// parts chosen.
+    CreateVpc {
+        /// `vpc-…`.
+        vpc_id: String,
+        /// `CidrBlock`.
+        cidr_block: String,
+        /// `InstanceTenancy`.
+        instance_tenancy: String,
+        /// `rtb-…` of the main route table.
+        main_route_table_id: String,
+        /// `rtbassoc-…` of its main association.
+        main_association_id: String,
+        /// `sg-…` of the default security group.
+        default_security_group_id: String,
+        /// `sgr-…` ids of the default group's inbound and outbound rules.
+        default_rule_ids: (String, String),
+        /// `TagSpecifications` tags.
+        tags: Vec<(String, String)>,
+        /// Creation time.
+        now: Millis,
+    },
+    /// `DeleteVpc`.
+    DeleteVpc {
+        /// `VpcId`.
+        vpc_id: String,
+    },
+    /// `CreateSubnet`.
+    CreateSubnet {
+        /// `subnet-…`.
+        subnet_id: String,
+        /// `VpcId`.
+        vpc_id: String,
+        /// `CidrBlock`.
+        cidr_block: String,
+        /// `AvailabilityZone` (the first zone when absent).
+        availability_zone: Option<String>,
+        /// Tags.
+        tags: Vec<(String, String)>,
+        /// Creation time.
+        now: Millis,
+    },
+    /// `DeleteSubnet`.
+    DeleteSubnet {
+        /// `SubnetId`.
+        subnet_id: String,
+    },
+    /// `CreateSecurityGroup`.
+    CreateSecurityGroup {
+        /// `sg-…`.
+        group_id: String,
+        /// `GroupName`.
+        name: String,
+        /// `GroupDescription`.
+        description: String,
+        /// `VpcId` (the default VPC when absent).
+        vpc_id: Option<String>,
+        /// `sgr-…` id of the default outbound rule.
+        egress_rule_id: String,
+        /// Tags.
+        tags: Vec<(String, String)>,
+        /// Creation time.
+        now: Millis,
+    },
+    /// `DeleteSecurityGroup`, by id or by name in the default VPC.
+    DeleteSecurityGroup {
+        /// `GroupId`.
+        group_id: Option<String>,
+        /// `GroupName`.
+        group_name: Option<String>,
+    },
+    /// `AuthorizeSecurityGroupIngress` (or `…Egress` when `egress`).
+    AuthorizeSecurityGroupRules {
+        /// `GroupId`.
+        group_id: Option<String>,
+        /// `GroupName` (default VPC).
+        group_name: Option<String>,
+        /// Outbound instead of inbound.
+        egress: bool,
+        /// Rules with ids chosen, one per source.
+        rules: Vec<SecurityGroupRule>,
+    },
+    /// `RevokeSecurityGroupIngress` (or `…Egress`).
+    RevokeSecurityGroupRules {
+        /// `GroupId`.
+        group_id: Option<String>,
+        /// `GroupName`.
+        group_name: Option<String>,
+        /// Outbound instead of inbound.
+        egress: bool,
+        /// Rules to remove, matched by permission (ids ignored).
+        rules: Vec<SecurityGroupRule>,
+        /// `SecurityGroupRuleIds` to remove.
+        rule_ids: Vec<String>,
+    },
+    /// `CreateTags`.
+    CreateTags {
+        /// `ResourceId.N`.
+        resource_ids: Vec<String>,
+        /// `Tag.N`.
+        tags: Vec<(String, String)>,
+    },
+    /// `DeleteTags`.
+    DeleteTags {
+        /// `ResourceId.N`.
+        resource_ids: Vec<String>,
+        /// `Tag.N`; empty deletes every tag.
+        tags: Vec<TagKeyValue>,
+    },
+    /// `CreateInternetGateway`.
+    CreateInternetGateway {
+        /// `igw-…`.
+        internet_gateway_id: String,
+        /// Tags.
+        tags: Vec<(String, String)>,
+        /// Creation time.
+        now: Millis,
+    },
+    /// `AttachInternetGateway`.
+    AttachInternetGateway {
+        /// `InternetGatewayId`.
+        internet_gateway_id: String,
+        /// `VpcId`.
+        vpc_id: String,
+    },
+    /// `DetachInternetGateway`.
+    DetachInternetGateway {
+        /// `InternetGatewayId`.
+        internet_gateway_id: String,
+        /// `VpcId`.
+        vpc_id: String,
+    },
+    /// `DeleteInternetGateway`.
+    DeleteInternetGateway {
+        /// `InternetGatewayId`.
+        internet_gateway_id: String,
+    },
+    /// `CreateRouteTable`.
+    CreateRouteTable {
+        /// `rtb-…`.
+        route_table_id: String,
+        /// `VpcId`.
+        vpc_id: String,
+        /// Tags.
+        tags: Vec<(String, String)>,
+        /// Creation time.
+        now: Millis,
+    },
+    /// `DeleteRouteTable`.
+    DeleteRouteTable {
+        /// `RouteTableId`.
+        route_table_id: String,
+    },
+    /// `AssociateRouteTable`.
+    AssociateRouteTable {
+        /// `RouteTableId`.
+        route_table_id: String,
+        /// `rtbassoc-…` chosen.
+        association_id: String,
+        /// `SubnetId`.
+        subnet_id: Option<String>,
+        /// `GatewayId`.
+        gateway_id: Option<String>,
+    },
+    /// `DisassociateRouteTable`.
+    DisassociateRouteTable {
+        /// `AssociationId`.
+        association_id: String,
+    },
+    /// `CreateRoute`.
+    CreateRoute {
+        /// `RouteTableId`.
+        route_table_id: String,
+        /// `DestinationCidrBlock`.
+        destination_cidr_block: String,
+        /// `GatewayId`.
+        gateway_id: String,
+    },
+    /// `DeleteRoute`.
+    DeleteRoute {
+        /// `RouteTableId`.
+        route_table_id: String,
+        /// `DestinationCidrBlock`.
+        destination_cidr_block: String,
+    },
+}

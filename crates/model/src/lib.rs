@@ -1,0 +1,35 @@
+//! # model — control-plane and data-plane shared nouns
+//!
+//! AWS Elastic Load Balancing resources as plain data ([`LoadBalancer`], [`Listener`],
+//! [`TargetGroup`], …), the EC2 networking records they live in, one [`Command`] per mutating
+//! AWS action, and [`Snapshot::apply`], a pure function from (snapshot, command) to the next
+//! snapshot. The [`HealthTable`] carries target health from the data plane back to the API.
+//!
+//! This crate does no IO and runs no async runtime; it depends on no other crate of elbow.
+
+#![forbid(unsafe_code)]
+
+mod apply_ec2;
+mod apply_elbv2;
+pub mod attributes;
+mod aws_enum;
+pub mod command;
+pub mod ec2;
+pub mod error;
+pub mod health_table;
+pub mod ids;
+pub mod listener;
+pub mod load_balancer;
+pub mod snapshot;
+pub mod tags;
+pub mod target_group;
+
+pub use apply_elbv2::{DEFAULT_SSL_POLICY, limits, parse_code_matcher, resource_kind_of_arn};
+pub use command::{Command, Ec2Command, Elbv2Command};
+pub use error::{ModelError, Quota, ResourceKind};
+pub use health_table::{HealthTable, TargetHealth, TargetHealthCell, TargetHealthReason, TargetHealthState, TargetKey};
+pub use ids::Millis;
+pub use listener::{Action, ActionType, Listener, Rule, RuleCondition};
+pub use load_balancer::{IpAddressType, LoadBalancer, LoadBalancerType, Scheme};
+pub use snapshot::{RegionState, Snapshot};
+pub use target_group::{HealthCheck, HealthCheckPort, Matcher, Protocol, ProtocolVersion, RegisteredTarget, TargetGroup, TargetType};
