@@ -2,7 +2,7 @@
 //! crate, read by the proxy (one atomic load per pick) and by `DescribeTargetHealth`.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
 use crate::aws_enum;
@@ -95,6 +95,8 @@ pub struct TargetKey {
 pub struct TargetHealthCell {
     state: AtomicU8,
     detail: Mutex<TargetHealth>,
+    /// The table's version, bumped whenever a cell's healthy bit flips.
+    version: Arc<AtomicU64>,
 }
 
 fn state_code(s: TargetHealthState) -> u8 {
@@ -102,9 +104,9 @@ fn state_code(s: TargetHealthState) -> u8 {
 }
 
 impl TargetHealthCell {
-    fn new() -> TargetHealthCell {
+    fn new(version: Arc<AtomicU64>) -> TargetHealthCell {
         let h = TargetHealth::registering();
-        TargetHealthCell { state: AtomicU8::new(state_code(h.state)), detail: Mutex::new(h) }
+        TargetHealthCell { state: AtomicU8::new(state_code(h.state)), detail: Mutex::new(h), version }
     }
 
     /// True if the last verdict is `healthy`. One relaxed atomic load: the proxy calls this per
@@ -122,7 +124,11 @@ impl TargetHealthCell {
     /// Records a verdict.
     pub fn set(&self, h: TargetHealth) {
         let mut d = self.detail.lock().unwrap_or_else(|e| e.into_inner());
-        self.state.store(state_code(h.state), Ordering::Relaxed);
+        let was_healthy = d.state == TargetHealthState::Healthy;
+        self.state.store(state_code(h.state), Ordering::Release);
+        if was_healthy != (h.state == TargetHealthState::Healthy) {
+            self.version.fetch_add(1, Ordering::Release);
+        }
         *d = h;
     }
 }
@@ -131,6 +137,7 @@ impl TargetHealthCell {
 #[derive(Debug, Default)]
 pub struct HealthTable {
     cells: RwLock<HashMap<TargetKey, Arc<TargetHealthCell>>>,
+    version: Arc<AtomicU64>,
 }
 
 impl HealthTable {
@@ -144,7 +151,14 @@ impl HealthTable {
         if let Some(c) = self.cells.read().unwrap_or_else(|e| e.into_inner()).get(key) {
             return c.clone();
         }
-        self.cells.write().unwrap_or_else(|e| e.into_inner()).entry(key.clone()).or_insert_with(|| Arc::new(TargetHealthCell::new())).clone()
+        let version = self.version.clone();
+        self.cells.write().unwrap_or_else(|e| e.into_inner()).entry(key.clone()).or_insert_with(|| Arc::new(TargetHealthCell::new(version))).clone()
+    }
+
+    /// A counter that changes whenever any target's healthy bit flips, so balancers can cache
+    /// their healthy sets and recompute only on change.
+    pub fn version(&self) -> Arc<AtomicU64> {
+        self.version.clone()
     }
 
     /// The verdict for `key`, if a cell exists.

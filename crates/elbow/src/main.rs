@@ -1,0 +1,105 @@
+//! # elbow — a self-hosted Elastic Load Balancer
+//!
+//! The binary: command line, configuration, logging, and the wiring of the control plane
+//! (`store` → `state` → `api`) to the data plane (`proxy`, `health`). It is the only crate that
+//! sees both planes; they exchange `Arc<Snapshot>` and the `HealthTable` only.
+
+#![forbid(unsafe_code)]
+
+mod config;
+mod listener_ports;
+
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use tokio_util::sync::CancellationToken;
+
+use crate::config::{LogFormat, ServeArgs, Settings};
+
+#[derive(Parser)]
+#[command(name = "elbow", version, about = "A self-hosted Elastic Load Balancer driven by AWS's own APIs")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run a node: the AWS API endpoint, the load balancers' listeners and health checks.
+    Serve(ServeArgs),
+}
+
+fn init_logging(s: &Settings) -> anyhow::Result<()> {
+    let filter = tracing_subscriber::EnvFilter::try_new(&s.log_level).with_context(|| format!("invalid --log-level '{}'", s.log_level))?;
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    match s.log_format {
+        LogFormat::Json => builder.json().init(),
+        LogFormat::Human => builder.init(),
+    }
+    Ok(())
+}
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Serve(args) => {
+            let settings = args.resolve()?;
+            init_logging(&settings)?;
+            let mut rt = tokio::runtime::Builder::new_multi_thread();
+            rt.enable_all();
+            if let Some(n) = settings.worker_threads {
+                rt.worker_threads(n.max(1));
+            }
+            rt.build()?.block_on(serve(settings))
+        }
+    }
+}
+
+async fn shutdown_signal() -> &'static str {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = match signal(SignalKind::terminate()) {
+        Ok(s) => s,
+        Err(_) => return std::future::pending().await,
+    };
+    tokio::select! {
+        _ = term.recv() => "SIGTERM",
+        _ = tokio::signal::ctrl_c() => "SIGINT",
+    }
+}
+
+async fn serve(s: Settings) -> anyhow::Result<()> {
+    let store = Arc::new(store::EmbeddedStore::open(&s.data_dir).context("cannot open the embedded store")?);
+    let store_path = store.path().to_path_buf();
+    let health = Arc::new(model::HealthTable::new());
+    let proxy = proxy::Proxy::new(proxy::ProxyConfig { listen_addr: s.listen_addr }, health.clone());
+    let hook = Arc::new(listener_ports::ListenerPorts { proxy: proxy.clone(), listen_addr: s.listen_addr });
+    let state = state::State::start(store, Some(hook)).await.context("cannot load the stored configuration")?;
+    let api_listener = tokio::net::TcpListener::bind(s.api_addr).await.with_context(|| format!("cannot listen on --api-addr {}", s.api_addr))?;
+    let api_addr = api_listener.local_addr()?;
+    let api = api::Api::new(
+        state.clone(),
+        health.clone(),
+        api::ApiConfig { account_id: s.account_id.clone(), default_region: s.region.clone(), dns_suffix: s.dns_suffix.clone() },
+    );
+
+    let shutdown = CancellationToken::new();
+    let revision = state.current().revision;
+    let data_plane = tokio::spawn(proxy.clone().run(state.watch(), shutdown.clone(), s.shutdown_grace));
+    let checks = tokio::spawn(health::run(state.watch(), health.clone(), shutdown.clone()));
+    // Listeners restored from the store are bound before the node says it is ready.
+    proxy.wait_applied(revision).await;
+    let api_task = tokio::spawn(api::serve(api, api_listener, shutdown.clone(), s.shutdown_grace));
+
+    tracing::info!(api = %api_addr, data = %store_path.display(), listen = %s.listen_addr, revision, "elbow ready");
+    println!("elbow {} is serving the AWS API at http://{api_addr} (state: {})", env!("CARGO_PKG_VERSION"), store_path.display());
+    println!("Load balancer listeners bind on {}. Any AWS credentials are accepted; the region comes from the request (default {}).", s.listen_addr, s.region);
+    println!("Try:  AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test aws elbv2 describe-load-balancers --region {} --endpoint-url http://{api_addr}", s.region);
+
+    let sig = shutdown_signal().await;
+    tracing::info!(signal = sig, grace_s = s.shutdown_grace.as_secs(), "shutting down: no new connections, finishing in-flight requests");
+    shutdown.cancel();
+    let _ = tokio::join!(api_task, data_plane, checks);
+    tracing::info!("stopped");
+    Ok(())
+}
