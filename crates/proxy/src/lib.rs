@@ -305,6 +305,7 @@ impl Proxy {
             if !Arc::ptr_eq(&rt.target.health, &cell) {
                 rt.target = Arc::new(Target::new(rt.target.key.clone(), rt.target.addr, cell, Upstream::new(rt.target.addr, tls.clone(), idle_timeout)));
             }
+            rt.target.extra.set_idle_timeout(idle_timeout);
             match t.draining {
                 Some(d) => {
                     if rt.drain_until.is_none() {

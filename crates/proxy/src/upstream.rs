@@ -5,6 +5,7 @@
 use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use hyper::body::Incoming;
@@ -36,7 +37,8 @@ pub enum ConnectError {
 pub struct Upstream {
     addr: SocketAddr,
     tls: Option<Arc<rustls::ClientConfig>>,
-    idle_timeout: Duration,
+    /// Milliseconds; new connections use the current value.
+    idle_timeout_ms: AtomicU64,
     idle: Mutex<Vec<SendRequest<Incoming>>>,
     closing: CancellationToken,
 }
@@ -45,7 +47,13 @@ impl Upstream {
     /// Connections to `addr`, over TLS when `tls` is set, closed after `idle_timeout` without
     /// traffic.
     pub fn new(addr: SocketAddr, tls: Option<Arc<rustls::ClientConfig>>, idle_timeout: Duration) -> Upstream {
-        Upstream { addr, tls, idle_timeout, idle: Mutex::new(Vec::new()), closing: CancellationToken::new() }
+        Upstream { addr, tls, idle_timeout_ms: AtomicU64::new(idle_timeout.as_millis() as u64), idle: Mutex::new(Vec::new()), closing: CancellationToken::new() }
+    }
+
+    /// Changes the idle timeout of connections opened from now on
+    /// (`idle_timeout.timeout_seconds` of the load balancer changed).
+    pub fn set_idle_timeout(&self, t: Duration) {
+        self.idle_timeout_ms.store(t.as_millis() as u64, Ordering::Relaxed);
     }
 
     /// A ready connection: an idle pooled one, else a new one.
@@ -91,7 +99,7 @@ impl Upstream {
             Ok(Ok(s)) => s,
         };
         let _ = tcp.set_nodelay(true);
-        let io = IdleIo::new(tcp, self.idle_timeout);
+        let io = IdleIo::new(tcp, Duration::from_millis(self.idle_timeout_ms.load(Ordering::Relaxed)));
         let closing = self.closing.clone();
         match &self.tls {
             None => handshake(io, closing).await,
