@@ -204,7 +204,7 @@ mod tests {
         let (ct, body) = e.render(Service::Elbv2, "rid");
         assert_eq!(ct, "text/xml");
         assert!(body.contains("<ErrorResponse xmlns=\"http://elasticloadbalancing.amazonaws.com/doc/2015-12-01/\"><Error><Type>Sender</Type><Code>TargetGroupNotFound</Code>"), "{body}");
-        assert!(body.contains("Target group 'arn:x' not found"), "{body}");
+        assert!(body.contains("Target group &apos;arn:x&apos; not found"), "{body}");
     }
 
     #[test]

@@ -1,0 +1,162 @@
+//! CreateSubnet, DescribeSubnets, DeleteSubnet (EC2 API reference pages of the same names;
+//! output shape `Subnet`).
+
+use model::ec2::{Cidr4, Subnet};
+use model::{Ec2Command, ResourceKind};
+
+use super::filters::{self, flag, one};
+use super::{by_ids, check_dry_run, invalid, list, ok, owner, paginate, required, sort_by_creation, submit, tag_set, tag_specifications, unsupported};
+use crate::error::ApiError;
+use crate::xml::Xml;
+use crate::{Api, Request, ids};
+
+/// Filter names of DescribeSubnets (camelCase spellings are EC2's legacy aliases).
+const FILTERS: &[&str] = &[
+    "subnet-id",
+    "vpc-id",
+    "availability-zone",
+    "availabilityZone",
+    "availability-zone-id",
+    "available-ip-address-count",
+    "cidr",
+    "cidr-block",
+    "cidrBlock",
+    "default-for-az",
+    "defaultForAz",
+    "map-public-ip-on-launch",
+    "owner-id",
+    "state",
+    "subnet-arn",
+];
+
+/// `arn:aws:ec2:<region>:<account>:subnet/<id>`.
+fn arn(api: &Api, region: &str, id: &str) -> String {
+    format!("arn:aws:ec2:{region}:{}:subnet/{id}", owner(api))
+}
+
+/// Free addresses AWS reports: the block's size minus the 5 it reserves.
+fn available_ips(cidr: &str) -> u64 {
+    Cidr4::parse(cidr).map_or(0, |c| c.size().saturating_sub(5))
+}
+
+/// One `Subnet` element body.
+fn render(x: &mut Xml, api: &Api, region: &str, s: &Subnet) {
+    x.text("subnetId", &s.id)
+        .text("subnetArn", arn(api, region, &s.id))
+        .text("state", "available")
+        .text("vpcId", &s.vpc_id)
+        .text("cidrBlock", &s.cidr_block)
+        .text("availableIpAddressCount", available_ips(&s.cidr_block).to_string())
+        .text("availabilityZone", &s.availability_zone)
+        .text("availabilityZoneId", &s.availability_zone_id)
+        .text("defaultForAz", s.default_for_az.to_string())
+        .text("mapPublicIpOnLaunch", s.map_public_ip_on_launch.to_string())
+        .text("mapCustomerOwnedIpOnLaunch", "false")
+        .text("assignIpv6AddressOnCreation", "false")
+        .text("ipv6Native", "false")
+        .text("enableDns64", "false")
+        .text("ownerId", owner(api))
+        .list("ipv6CidrBlockAssociationSet", "item", std::iter::empty::<()>(), |_, _| {})
+        .elem("privateDnsNameOptionsOnLaunch", |x| {
+            x.text("hostnameType", "ip-name").text("enableResourceNameDnsARecord", "false").text("enableResourceNameDnsAAAARecord", "false");
+        })
+        .elem("blockPublicAccessStates", |x| {
+            x.text("internetGatewayBlockMode", "off");
+        });
+    tag_set(x, &s.tags);
+}
+
+/// `CreateSubnet`: `VpcId`, `CidrBlock`, `AvailabilityZone` or `AvailabilityZoneId` (default:
+/// the region's first zone), `TagSpecification.N` (`subnet`). Output `subnet`.
+///
+/// Errors: `MissingParameter`; `InvalidVpcID.NotFound`; `InvalidSubnet.Range` (not /16–/28 or
+/// outside the VPC); `InvalidSubnet.Conflict` (overlaps a subnet of the VPC);
+/// `InvalidParameterValue` for an unknown zone (listing the valid ones) or malformed CIDR;
+/// `InvalidParameterCombination` when both zone parameters are given.
+pub(crate) async fn create(api: &Api, req: &Request, x: &mut Xml) -> Result<(), ApiError> {
+    let p = &req.params;
+    unsupported(p, &["Ipv6CidrBlock", "OutpostArn", "Ipv4IpamPoolId", "Ipv6IpamPoolId", "Ipv4NetmaskLength", "Ipv6NetmaskLength"])?;
+    if super::boolean(p, "Ipv6Native")?.unwrap_or(false) {
+        return Err(invalid("elbow does not support IPv6-only subnets (Ipv6Native)"));
+    }
+    let vpc_id = required(p, "VpcId")?.to_string();
+    let cidr_block = required(p, "CidrBlock")?.to_string();
+    let availability_zone = match (p.get("AvailabilityZone"), p.get("AvailabilityZoneId")) {
+        (Some(_), Some(_)) => {
+            return Err(ApiError::new("InvalidParameterCombination", "Only one of AvailabilityZone and AvailabilityZoneId may be specified"));
+        }
+        (Some(z), None) => Some(z.to_string()),
+        (None, Some(zid)) => {
+            let snap = api.state.current();
+            let zones = snap.region(&req.region).ec2.zones.clone();
+            let index = (0..zones.len()).find(|&i| model::ids::zone_id(&req.region, i) == zid);
+            let name = index.and_then(|i| zones.get(i)).ok_or_else(|| {
+                invalid(format!("Value ({zid}) for parameter availabilityZoneId is invalid. Subnets can currently only be created in the following availability zone ids: {}.", 
+                    (0..zones.len()).map(|i| model::ids::zone_id(&req.region, i)).collect::<Vec<_>>().join(", ")))
+            })?;
+            Some(name.clone())
+        }
+        (None, None) => None,
+    };
+    let subnet_id = ids::ec2("subnet");
+    let op = Ec2Command::CreateSubnet {
+        subnet_id: subnet_id.clone(),
+        vpc_id,
+        cidr_block,
+        availability_zone,
+        tags: tag_specifications(p, "subnet")?,
+        now: state::now_millis(),
+    };
+    let snap = submit(api, req, op).await?;
+    let r = snap.region(&req.region);
+    let s = r.ec2.subnets.get(&subnet_id).ok_or_else(|| ApiError::internal("subnet vanished after create"))?;
+    x.elem("subnet", |x| render(x, api, &req.region, s));
+    Ok(())
+}
+
+/// `DescribeSubnets`: `SubnetId.N`, `Filter.N` (see `FILTERS` and the tag filters),
+/// `MaxResults` (5–1000), `NextToken`. Output `subnetSet`, `nextToken`.
+///
+/// Errors: `InvalidSubnetID.NotFound`; `InvalidParameterValue` for an unknown filter.
+pub(crate) fn describe(api: &Api, req: &Request, x: &mut Xml) -> Result<(), ApiError> {
+    let p = &req.params;
+    let wanted = list(p, "SubnetId")?;
+    let filters = filters::decode(p, FILTERS)?;
+    let snap = api.state.current();
+    let r = snap.region(&req.region);
+    let mut subnets: Vec<&Subnet> = if wanted.is_empty() {
+        r.ec2.subnets.values().collect()
+    } else {
+        by_ids(&wanted, ResourceKind::Subnet, |id| r.ec2.subnets.get(id))?
+    };
+    sort_by_creation(&r.ec2, &mut subnets, |s| &s.id);
+    subnets.dedup_by(|a, b| a.id == b.id);
+    filters::retain(&mut subnets, &filters, |s| Some(&s.tags), |s, name| match name {
+        "subnet-id" => one(&s.id),
+        "vpc-id" => one(&s.vpc_id),
+        "availability-zone" | "availabilityZone" => one(&s.availability_zone),
+        "availability-zone-id" => one(&s.availability_zone_id),
+        "available-ip-address-count" => one(available_ips(&s.cidr_block).to_string()),
+        "cidr" | "cidr-block" | "cidrBlock" => one(&s.cidr_block),
+        "default-for-az" | "defaultForAz" => flag(s.default_for_az),
+        "map-public-ip-on-launch" => flag(s.map_public_ip_on_launch),
+        "owner-id" => one(owner(api)),
+        "state" => one("available"),
+        "subnet-arn" => one(arn(api, &req.region, &s.id)),
+        _ => vec![],
+    });
+    let (page, next) = paginate(subnets, p, 5, 1000)?;
+    check_dry_run(p)?;
+    x.list("subnetSet", "item", page, |x, s| render(x, api, &req.region, s)).opt("nextToken", next);
+    Ok(())
+}
+
+/// `DeleteSubnet`: `SubnetId`. Output `return`.
+///
+/// Errors: `InvalidSubnetID.NotFound`; `DependencyViolation` while a load balancer uses it.
+pub(crate) async fn delete(api: &Api, req: &Request, x: &mut Xml) -> Result<(), ApiError> {
+    let subnet_id = required(&req.params, "SubnetId")?.to_string();
+    submit(api, req, Ec2Command::DeleteSubnet { subnet_id }).await?;
+    ok(x);
+    Ok(())
+}

@@ -1,0 +1,140 @@
+//! CreateVpc, DescribeVpcs, DeleteVpc (EC2 API reference pages of the same names; output
+//! shape `Vpc`).
+
+use model::ResourceKind;
+use model::ec2::Vpc;
+use model::{Ec2Command, ids::stable_hex_id};
+
+use super::filters::{self, flag, one};
+use super::{by_ids, check_dry_run, list, ok, owner, paginate, required, sort_by_creation, submit, tag_set, tag_specifications, unsupported};
+use crate::error::ApiError;
+use crate::xml::Xml;
+use crate::{Api, Request, ids};
+
+/// Filter names of DescribeVpcs (the `isDefault` spelling is what older tools send).
+const FILTERS: &[&str] = &[
+    "vpc-id",
+    "cidr",
+    "cidr-block",
+    "cidr-block-association.cidr-block",
+    "cidr-block-association.association-id",
+    "cidr-block-association.state",
+    "dhcp-options-id",
+    "is-default",
+    "isDefault",
+    "owner-id",
+    "state",
+    "instance-tenancy",
+];
+
+/// The DHCP options set every VPC of `region` reports (elbow has one, with a stable id).
+fn dhcp_options_id(region: &str) -> String {
+    format!("dopt-{}", stable_hex_id(&format!("{region}/default-dopt"), 17))
+}
+
+/// The id of a VPC's primary CIDR association.
+fn cidr_association_id(vpc_id: &str) -> String {
+    format!("vpc-cidr-assoc-{}", stable_hex_id(&format!("{vpc_id}/cidr"), 17))
+}
+
+/// One `Vpc` element body.
+fn render(x: &mut Xml, api: &Api, region: &str, v: &Vpc) {
+    x.text("vpcId", &v.id)
+        .text("ownerId", owner(api))
+        .text("state", "available")
+        .text("cidrBlock", &v.cidr_block)
+        .list("cidrBlockAssociationSet", "item", [v], |x, v| {
+            x.text("associationId", cidr_association_id(&v.id)).text("cidrBlock", &v.cidr_block).elem("cidrBlockState", |x| {
+                x.text("state", "associated");
+            });
+        })
+        .text("dhcpOptionsId", dhcp_options_id(region))
+        .text("instanceTenancy", &v.instance_tenancy)
+        .text("isDefault", v.is_default.to_string())
+        .elem("blockPublicAccessStates", |x| {
+            x.text("internetGatewayBlockMode", "off");
+        });
+    tag_set(x, &v.tags);
+}
+
+/// `CreateVpc`: `CidrBlock` (/16–/28), `InstanceTenancy`, `TagSpecification.N` (`vpc`). Also
+/// creates the VPC's main route table and `default` security group. Output `vpc`.
+///
+/// Errors: `MissingParameter` without `CidrBlock`; `InvalidVpc.Range`; `InvalidParameterValue`
+/// for a malformed CIDR, tenancy, tag, or an IPv6/IPAM option elbow does not model.
+pub(crate) async fn create(api: &Api, req: &Request, x: &mut Xml) -> Result<(), ApiError> {
+    let p = &req.params;
+    unsupported(p, &["Ipv6Pool", "Ipv6CidrBlock", "Ipv4IpamPoolId", "Ipv6IpamPoolId", "Ipv4NetmaskLength", "Ipv6NetmaskLength"])?;
+    if super::boolean(p, "AmazonProvidedIpv6CidrBlock")?.unwrap_or(false) {
+        return Err(super::invalid("elbow does not support IPv6 CIDR blocks (AmazonProvidedIpv6CidrBlock)"));
+    }
+    let cidr_block = p.get("CidrBlock").filter(|c| !c.is_empty()).ok_or_else(|| {
+        ApiError::new("MissingParameter", "Either 'cidrBlock' or 'ipv4IpamPoolId' should be provided.")
+    })?;
+    let vpc_id = ids::ec2("vpc");
+    let op = Ec2Command::CreateVpc {
+        vpc_id: vpc_id.clone(),
+        cidr_block: cidr_block.to_string(),
+        instance_tenancy: p.get("InstanceTenancy").unwrap_or("default").to_string(),
+        main_route_table_id: ids::ec2("rtb"),
+        main_association_id: ids::ec2("rtbassoc"),
+        default_security_group_id: ids::ec2("sg"),
+        default_rule_ids: (ids::ec2("sgr"), ids::ec2("sgr")),
+        tags: tag_specifications(p, "vpc")?,
+        now: state::now_millis(),
+    };
+    let snap = submit(api, req, op).await?;
+    let r = snap.region(&req.region);
+    let vpc = r.ec2.vpcs.get(&vpc_id).ok_or_else(|| ApiError::internal("VPC vanished after create"))?;
+    x.elem("vpc", |x| render(x, api, &req.region, vpc));
+    Ok(())
+}
+
+/// `DescribeVpcs`: `VpcId.N`, `Filter.N` (see `FILTERS` and the tag filters), `MaxResults`
+/// (5–1000), `NextToken`. Output `vpcSet`, `nextToken`.
+///
+/// Errors: `InvalidVpcID.NotFound` for an unknown id; `InvalidParameterValue` for an unknown
+/// filter or bad `MaxResults`.
+pub(crate) fn describe(api: &Api, req: &Request, x: &mut Xml) -> Result<(), ApiError> {
+    let p = &req.params;
+    let wanted = list(p, "VpcId")?;
+    let filters = filters::decode(p, FILTERS)?;
+    let snap = api.state.current();
+    let r = snap.region(&req.region);
+    let mut vpcs: Vec<&Vpc> = if wanted.is_empty() {
+        r.ec2.vpcs.values().collect()
+    } else {
+        by_ids(&wanted, ResourceKind::Vpc, |id| r.ec2.vpcs.get(id))?
+    };
+    sort_by_creation(&r.ec2, &mut vpcs, |v| &v.id);
+    vpcs.dedup_by(|a, b| a.id == b.id);
+    let dopt = dhcp_options_id(&req.region);
+    filters::retain(&mut vpcs, &filters, |v| Some(&v.tags), |v, name| match name {
+        "vpc-id" => one(&v.id),
+        "cidr" | "cidr-block" | "cidr-block-association.cidr-block" => one(&v.cidr_block),
+        "cidr-block-association.association-id" => one(cidr_association_id(&v.id)),
+        "cidr-block-association.state" => one("associated"),
+        "dhcp-options-id" => one(&dopt),
+        "is-default" | "isDefault" => flag(v.is_default),
+        "owner-id" => one(owner(api)),
+        "state" => one("available"),
+        "instance-tenancy" => one(&v.instance_tenancy),
+        _ => vec![],
+    });
+    let (page, next) = paginate(vpcs, p, 5, 1000)?;
+    check_dry_run(p)?;
+    x.list("vpcSet", "item", page, |x, v| render(x, api, &req.region, v)).opt("nextToken", next);
+    Ok(())
+}
+
+/// `DeleteVpc`: `VpcId`. Output `return`.
+///
+/// Errors: `InvalidVpcID.NotFound`; `DependencyViolation` while subnets, non-default security
+/// groups, an attached internet gateway, non-main route tables, load balancers or target
+/// groups use it.
+pub(crate) async fn delete(api: &Api, req: &Request, x: &mut Xml) -> Result<(), ApiError> {
+    let vpc_id = required(&req.params, "VpcId")?.to_string();
+    submit(api, req, Ec2Command::DeleteVpc { vpc_id }).await?;
+    ok(x);
+    Ok(())
+}
