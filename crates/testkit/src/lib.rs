@@ -124,7 +124,12 @@ impl Elbow {
         };
         let api_addr = format!("127.0.0.1:{}", options.api_port.unwrap_or(0));
         let mut cmd = Command::new(bin("elbow"));
-        cmd.args(["serve", "--api-addr", &api_addr, "--listen-addr", "127.0.0.1", "--data-dir"])
+        cmd.arg("serve");
+        // An ELBOW_API_ADDR in the options is the address under test; otherwise any free port.
+        if !options.env.iter().any(|(k, _)| k == "ELBOW_API_ADDR") {
+            cmd.args(["--api-addr", &api_addr]);
+        }
+        cmd.args(["--listen-addr", "127.0.0.1", "--data-dir"])
             .arg(&data_dir)
             .args(["--log-level", "info"])
             .args(&options.args)
@@ -184,12 +189,16 @@ impl Elbow {
 
     /// An AWS SDK client for ELBv2 against this node, region `us-east-1`.
     pub fn elbv2(&self) -> elbv2::Client {
-        let http = aws_smithy_http_client::Builder::new().build_http();
+        self.elbv2_in("us-east-1")
+    }
+
+    /// An AWS SDK client for ELBv2 against this node in `region`.
+    pub fn elbv2_in(&self, region: &str) -> elbv2::Client {
         let conf = elbv2::Config::builder()
             .endpoint_url(&self.endpoint)
-            .region(elbv2::config::Region::new("us-east-1"))
+            .region(elbv2::config::Region::new(region.to_string()))
             .credentials_provider(elbv2::config::Credentials::new("test", "test", None, None, "testkit"))
-            .http_client(http)
+            .http_client(http_client())
             .build();
         elbv2::Client::from_conf(conf)
     }
@@ -205,6 +214,11 @@ impl Drop for Elbow {
     fn drop(&mut self) {
         self.kill9();
     }
+}
+
+/// The plain-HTTP client the SDK uses in tests (no TLS: elbow's endpoint is `http://`).
+pub fn http_client() -> impl elbv2::config::HttpClient {
+    aws_smithy_http_client::Builder::new().build_http()
 }
 
 /// An error as the `aws` CLI reports it.
