@@ -77,3 +77,25 @@ fn tempfile_dir() -> std::path::PathBuf {
 fn rand_suffix() -> u128 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos()
 }
+
+#[test]
+fn logs_can_be_json_lines() {
+    let dir = tempfile_dir();
+    let mut child = std::process::Command::new(testkit::bin("elbow"))
+        .args(["serve", "--api-addr", "127.0.0.1:0", "--log-format", "json", "--data-dir"])
+        .arg(&dir)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let line = std::thread::spawn(move || {
+        use std::io::BufRead;
+        std::io::BufReader::new(stderr).lines().next().and_then(|l| l.ok())
+    });
+    let first = line.join().unwrap().expect("a log line");
+    let _ = child.kill();
+    let v: serde_json::Value = serde_json::from_str(&first).unwrap_or_else(|e| panic!("not JSON ({e}): {first}"));
+    assert_eq!(v["level"], "INFO");
+    assert_eq!(v["fields"]["message"], "elbow ready");
+}

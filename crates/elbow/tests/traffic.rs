@@ -219,3 +219,44 @@ async fn changes_take_effect_live_without_dropping_requests() {
     assert!(ok > 100, "the load ran ({ok} requests)");
     assert!(seen_c > 0, "the target registered under load received traffic once healthy");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn https_targets_with_self_signed_certificates_are_checked_and_served() {
+    let elbow = Elbow::start();
+    let a = Backend::start_tls("127.0.0.2", 0, "a");
+    let c = elbow.elbv2();
+    let (vpc, subnets) = testkit::default_network(&elbow);
+    let tg = c
+        .create_target_group()
+        .name("tls-targets")
+        .protocol(testkit::elbv2::types::ProtocolEnum::Https)
+        .port(i32::from(a.addr.port()))
+        .vpc_id(vpc)
+        .target_type(testkit::elbv2::types::TargetTypeEnum::Ip)
+        .health_check_path("/status")
+        .health_check_interval_seconds(5)
+        .health_check_timeout_seconds(2)
+        .send()
+        .await
+        .unwrap();
+    let tg = &tg.target_groups()[0];
+    assert_eq!(tg.health_check_protocol().map(|p| p.as_str()), Some("HTTPS"), "an HTTPS group's checks speak HTTPS");
+    let tg_arn = tg.target_group_arn().unwrap().to_string();
+    c.register_targets().target_group_arn(&tg_arn).targets(TargetDescription::builder().id("127.0.0.2").build()).send().await.unwrap();
+    let lb = c.create_load_balancer().name("tls-targets").set_subnets(Some(subnets)).send().await.unwrap();
+    let port = testkit::free_port("127.0.0.1");
+    c.create_listener()
+        .load_balancer_arn(lb.load_balancers()[0].load_balancer_arn().unwrap())
+        .protocol(testkit::elbv2::types::ProtocolEnum::Http)
+        .port(i32::from(port))
+        .default_actions(Action::builder().r#type(ActionTypeEnum::Forward).target_group_arn(&tg_arn).build())
+        .send()
+        .await
+        .unwrap();
+    // The HTTPS health check passes against a self-signed certificate, as on ALB.
+    wait_all_healthy(&elbow, &tg_arn, 1).await;
+    let r = HttpClient::new().get(&format!("http://127.0.0.1:{port}/echo")).await.unwrap();
+    assert_eq!(r.status, 200);
+    let v: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+    assert_eq!(v["backend"], "a");
+}

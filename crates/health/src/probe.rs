@@ -91,3 +91,61 @@ where
     conn.abort();
     result
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::TcpListener;
+
+    /// A server that answers every connection with `response` (or nothing if `None`).
+    async fn server(response: Option<&'static str>) -> SocketAddr {
+        let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = l.local_addr().unwrap();
+        tokio::spawn(async move {
+            loop {
+                let Ok((mut s, _)) = l.accept().await else { return };
+                tokio::spawn(async move {
+                    let mut buf = [0u8; 1024];
+                    let _ = s.read(&mut buf).await;
+                    match response {
+                        Some(r) => {
+                            let _ = s.write_all(r.as_bytes()).await;
+                        }
+                        None => tokio::time::sleep(Duration::from_secs(10)).await,
+                    }
+                });
+            }
+        });
+        addr
+    }
+
+    fn http(path: &str, matcher: &[(u16, u16)]) -> ProbeKind {
+        ProbeKind::Http { path: path.into(), matcher: matcher.to_vec() }
+    }
+
+    #[tokio::test]
+    async fn probes_classify_real_responses() {
+        let tls = tls::target_client_config(&[]);
+        let t = Duration::from_millis(500);
+        let ok = server(Some("HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n")).await;
+        let not_found = server(Some("HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\n\r\n")).await;
+        let garbage = server(Some("SSH-2.0-OpenSSH\r\n")).await;
+        let silent = server(None).await;
+        let closed = {
+            let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            l.local_addr().unwrap()
+        };
+        assert_eq!(probe(ok, &http("/", &[(200, 200)]), t, &tls).await, ProbeResult::Pass);
+        assert_eq!(probe(not_found, &http("/", &[(200, 299)]), t, &tls).await, ProbeResult::CodeMismatch(404));
+        assert_eq!(probe(not_found, &http("/", &[(200, 200), (404, 404)]), t, &tls).await, ProbeResult::Pass);
+        assert!(matches!(probe(garbage, &http("/", &[(200, 200)]), t, &tls).await, ProbeResult::Failed(_)));
+        assert_eq!(probe(silent, &http("/", &[(200, 200)]), t, &tls).await, ProbeResult::Timeout);
+        assert!(matches!(probe(closed, &http("/", &[(200, 200)]), t, &tls).await, ProbeResult::Failed(_)));
+        // TCP checks only connect.
+        assert_eq!(probe(silent, &ProbeKind::Tcp, t, &tls).await, ProbeResult::Pass);
+        assert!(matches!(probe(closed, &ProbeKind::Tcp, t, &tls).await, ProbeResult::Failed(_)));
+        // An HTTPS check against a plain-HTTP server fails its handshake.
+        assert!(matches!(probe(ok, &ProbeKind::Https { path: "/".into(), matcher: vec![(200, 200)] }, t, &tls).await, ProbeResult::Failed(_)));
+    }
+}

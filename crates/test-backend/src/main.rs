@@ -1,6 +1,8 @@
 //! `elbow-test-backend`: an HTTP/1.1 server on one thread, for tests and benchmarks.
 //!
-//! Usage: `elbow-test-backend --listen 127.0.0.2:0 [--name a] [--health-listen 127.0.0.2:0]`.
+//! Usage: `elbow-test-backend --listen 127.0.0.2:0 [--name a] [--health-listen 127.0.0.2:0] [--tls]`.
+//! With `--tls` both listeners speak HTTPS with a fresh self-signed certificate, like the
+//! targets of the tutorials that run self-signed certificates.
 //! Prints `listening <addr>` (and `health <addr>`) on stdout once bound, then serves:
 //!
 //! - `GET /` (and any path not below): `200`, body `<name>\n`, header `x-backend: <name>`;
@@ -86,16 +88,42 @@ async fn handle(req: Request<Incoming>, s: Rc<Shared>, health_only: bool) -> Res
     Ok(r)
 }
 
-async fn serve(listener: TcpListener, s: Rc<Shared>, health_only: bool) {
+async fn serve(listener: TcpListener, s: Rc<Shared>, health_only: bool, tls: Option<tokio_rustls::TlsAcceptor>) {
     loop {
         let Ok((stream, _)) = listener.accept().await else { continue };
         let _ = stream.set_nodelay(true);
         let s = s.clone();
+        let tls = tls.clone();
         tokio::task::spawn_local(async move {
             let svc = hyper::service::service_fn(move |req| handle(req, s.clone(), health_only));
-            let _ = hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), svc).await;
+            let b = hyper::server::conn::http1::Builder::new();
+            match tls {
+                None => {
+                    let _ = b.serve_connection(TokioIo::new(stream), svc).await;
+                }
+                Some(acceptor) => {
+                    if let Ok(tls_stream) = acceptor.accept(stream).await {
+                        let _ = b.serve_connection(TokioIo::new(tls_stream), svc).await;
+                    }
+                }
+            }
         });
     }
+}
+
+/// A TLS acceptor with a new self-signed certificate for `name`.
+fn self_signed(name: &str) -> tokio_rustls::TlsAcceptor {
+    let key = rcgen::generate_simple_self_signed(vec![name.to_string()]).expect("self-signed certificate");
+    let cert = key.cert.der().clone();
+    let pkey = rustls::pki_types::PrivateKeyDer::try_from(key.signing_key.serialize_der()).expect("key");
+    let provider = std::sync::Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let cfg = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .expect("protocol versions")
+        .with_no_client_auth()
+        .with_single_cert(vec![cert], pkey)
+        .expect("server config");
+    tokio_rustls::TlsAcceptor::from(std::sync::Arc::new(cfg))
 }
 
 fn main() {
@@ -103,6 +131,7 @@ fn main() {
     let listen: SocketAddr = arg(&args, "--listen").unwrap_or_else(|| "127.0.0.1:0".into()).parse().expect("--listen IP:PORT");
     let health_listen: Option<SocketAddr> = arg(&args, "--health-listen").map(|a| a.parse().expect("--health-listen IP:PORT"));
     let name = arg(&args, "--name").unwrap_or_else(|| listen.ip().to_string());
+    let tls = args.iter().any(|a| a == "--tls").then(|| self_signed(&listen.ip().to_string()));
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
     let local = tokio::task::LocalSet::new();
     local.block_on(&rt, async move {
@@ -112,10 +141,10 @@ fn main() {
         if let Some(h) = health_listen {
             let hl = TcpListener::bind(h).await.expect("bind --health-listen");
             println!("health {}", hl.local_addr().expect("addr"));
-            tokio::task::spawn_local(serve(hl, s.clone(), true));
+            tokio::task::spawn_local(serve(hl, s.clone(), true, tls.clone()));
         }
         use std::io::Write;
         let _ = std::io::stdout().flush();
-        serve(main, s, false).await;
+        serve(main, s, false, tls).await;
     });
 }

@@ -276,6 +276,7 @@ pub struct Backend {
     pub health_addr: Option<SocketAddr>,
     /// The name it answers with.
     pub name: String,
+    tls: bool,
     _stdout: Option<BufReader<std::process::ChildStdout>>,
 }
 
@@ -287,8 +288,20 @@ impl Backend {
 
     /// Also serves health checks on `ip:health_port` (0 = any).
     pub fn start_full(ip: &str, port: u16, name: &str, health_port: Option<u16>) -> Backend {
+        Backend::spawn(ip, port, name, health_port, false)
+    }
+
+    /// Serves HTTPS with a self-signed certificate.
+    pub fn start_tls(ip: &str, port: u16, name: &str) -> Backend {
+        Backend::spawn(ip, port, name, None, true)
+    }
+
+    fn spawn(ip: &str, port: u16, name: &str, health_port: Option<u16>, tls: bool) -> Backend {
         let mut cmd = Command::new(bin("elbow-test-backend"));
         cmd.args(["--listen", &format!("{ip}:{port}"), "--name", name]).stdout(Stdio::piped()).stderr(Stdio::inherit());
+        if tls {
+            cmd.arg("--tls");
+        }
         if let Some(h) = health_port {
             cmd.args(["--health-listen", &format!("{ip}:{h}")]);
         }
@@ -300,7 +313,7 @@ impl Backend {
             rest.read_line(&mut l).expect("health line");
             l.trim().trim_start_matches("health ").parse().expect("health addr")
         });
-        Backend { child: Some(child), addr, health_addr, name: name.to_string(), _stdout: Some(rest) }
+        Backend { child: Some(child), addr, health_addr, name: name.to_string(), tls, _stdout: Some(rest) }
     }
 
     /// Starts two backends on distinct loopback addresses on the same port, like two instances
@@ -334,7 +347,7 @@ impl Backend {
     /// Starts again on the same address.
     pub fn restart(&mut self) {
         self.kill9();
-        let n = Backend::start_full(&self.addr.ip().to_string(), self.addr.port(), &self.name.clone(), self.health_addr.map(|a| a.port()));
+        let n = Backend::spawn(&self.addr.ip().to_string(), self.addr.port(), &self.name.clone(), self.health_addr.map(|a| a.port()), self.tls);
         *self = n;
     }
 }
