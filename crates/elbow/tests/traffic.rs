@@ -260,3 +260,23 @@ async fn https_targets_with_self_signed_certificates_are_checked_and_served() {
     let v: serde_json::Value = serde_json::from_str(&r.body).unwrap();
     assert_eq!(v["backend"], "a");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn malformed_requests_get_400_and_the_listener_keeps_serving() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let elbow = Elbow::start();
+    let a = Backend::start("127.0.0.2", 0, "a");
+    let alb = simple_alb(&elbow, "malformed", &[a.addr]).await;
+    wait_all_healthy(&elbow, &alb.tg_arn, 1).await;
+    let bad: [&[u8]; 4] = [b"GARBAGE\r\n\r\n", b"GET / HTTP/1.1\r\nHost: a\r\nContent-Length: x\r\n\r\n", b"GET /\x01 HTTP/1.1\r\nHost: a\r\n\r\n", b"GET / HTTP/2.0\r\n\r\n"];
+    for req in bad {
+        let mut s = tokio::net::TcpStream::connect(("127.0.0.1", alb.port)).await.unwrap();
+        s.write_all(req).await.unwrap();
+        let mut buf = vec![0u8; 64];
+        let n = tokio::time::timeout(Duration::from_secs(5), s.read(&mut buf)).await.unwrap().unwrap();
+        let head = String::from_utf8_lossy(&buf[..n]).to_string();
+        assert!(head.starts_with("HTTP/1.1 400"), "{:?} got {head:?}", String::from_utf8_lossy(req));
+    }
+    let r = HttpClient::new().get(&alb.url("/")).await.unwrap();
+    assert_eq!((r.status, r.body.trim()), (200, "a"));
+}
