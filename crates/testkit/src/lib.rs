@@ -25,7 +25,7 @@ pub fn bin(name: &str) -> PathBuf {
     let exe = std::env::current_exe().expect("test executable path");
     let dir = exe.parent().and_then(|d| if d.ends_with("deps") { d.parent() } else { Some(d) }).expect("target dir");
     let p = dir.join(name);
-    assert!(p.exists(), "{} is not built; run the tests with `cargo test --workspace` (or ./scripts/test)", p.display());
+    assert!(p.exists(), "{} is not built; run ./scripts/test, or `cargo build --workspace --bins` before the tests", p.display());
     p
 }
 
