@@ -170,11 +170,10 @@ impl Params {
             // `Name=` with an empty value is how clients send an empty list.
             return Ok(self.map.get(key).map(|_| Vec::new()));
         }
-        if let Some((&last, _)) = found.iter().next_back() {
-            if last as usize != found.len() {
+        if let Some((&last, _)) = found.iter().next_back()
+            && last as usize != found.len() {
                 return Err(ApiError::validation(format!("Malformed list parameter '{}': member indices must run 1, 2, 3, … without gaps", self.full(key))));
             }
-        }
         Ok(Some(found.into_iter().collect()))
     }
 

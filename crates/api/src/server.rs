@@ -84,12 +84,19 @@ pub async fn handle(api: &Api, req: http::Request<Incoming>) -> Response<Full<By
             return respond(err.status, ct, b, &request_id);
         }
     };
+    // The SigV4 scope is in the Authorization header, or in X-Amz-Credential of a presigned URL.
     let region = parts
         .headers
         .get(http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(sigv4::region_from_authorization)
-        .map(str::to_string);
+        .map(str::to_string)
+        .or_else(|| {
+            let q = parts.uri.query()?;
+            form_urlencoded::parse(q.as_bytes())
+                .find(|(k, _)| k == "X-Amz-Credential")
+                .and_then(|(_, v)| sigv4::region_from_credential(&v).map(str::to_string))
+        });
     let target = parts.headers.get("x-amz-target").and_then(|v| v.to_str().ok()).map(str::to_string);
 
     let decoded: Result<Request, (Service, ApiError)> = (|| {

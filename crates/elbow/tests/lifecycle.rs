@@ -95,6 +95,7 @@ fn logs_can_be_json_lines() {
     });
     let first = line.join().unwrap().expect("a log line");
     let _ = child.kill();
+    let _ = child.wait();
     let v: serde_json::Value = serde_json::from_str(&first).unwrap_or_else(|e| panic!("not JSON ({e}): {first}"));
     assert_eq!(v["level"], "INFO");
     assert_eq!(v["fields"]["message"], "elbow ready");

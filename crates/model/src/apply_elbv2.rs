@@ -300,7 +300,8 @@ fn default_health_check(protocol: Option<Protocol>, version: Option<ProtocolVers
         timeout_seconds: if lambda { 30 } else if alb || protocol == Some(Protocol::Geneve) { 5 } else { 10 },
         healthy_threshold: 5,
         unhealthy_threshold: if lambda { 5 } else { 2 },
-        matcher: hc_protocol.is_http().then(|| default_matcher(alb, version)),
+        // Lambda groups serve ALBs: their matcher default is the ALB one, 200.
+        matcher: hc_protocol.is_http().then(|| default_matcher(alb || lambda, version)),
     }
 }
 
@@ -557,11 +558,10 @@ fn register_targets(r: &mut RegionState, arn: &str, targets: &[TargetInput], now
             }
             other => return Err(ModelError::invalid("Targets.Id", format!("elbow does not support targets of type '{other}'"))),
         }
-        if let Some(z) = &t.availability_zone {
-            if z != "all" && !zones.contains(z) {
+        if let Some(z) = &t.availability_zone
+            && z != "all" && !zones.contains(z) {
                 return Err(ModelError::invalid("Targets.AvailabilityZone", format!("Availability Zone '{z}' is not one of this region's zones {zones:?} or 'all'")));
             }
-        }
     }
     for t in targets {
         let port = t.port.or(tg.port).ok_or_else(|| ModelError::invalid("Targets.Port", format!("A port must be specified for target '{}'", t.id)))?;
@@ -633,11 +633,10 @@ fn check_actions(r: &RegionState, lb: &LoadBalancer, protocol: Protocol, actions
                 if a.target_group_arn.is_none() && weighted.is_empty() {
                     return Err(ModelError::invalid(field, "A forward action needs TargetGroupArn or ForwardConfig.TargetGroups"));
                 }
-                if let (Some(single), false) = (&a.target_group_arn, weighted.is_empty()) {
-                    if weighted.len() != 1 || &weighted[0].target_group_arn != single {
+                if let (Some(single), false) = (&a.target_group_arn, weighted.is_empty())
+                    && (weighted.len() != 1 || &weighted[0].target_group_arn != single) {
                         return Err(ModelError::InvalidAction("TargetGroupArn and ForwardConfig must name the same single target group when both are given".into()));
                     }
-                }
                 if weighted.len() > limits::TARGET_GROUPS_PER_ACTION {
                     return Err(ModelError::invalid(field, format!("A forward action can have at most {} target groups", limits::TARGET_GROUPS_PER_ACTION)));
                 }
@@ -649,11 +648,10 @@ fn check_actions(r: &RegionState, lb: &LoadBalancer, protocol: Protocol, actions
                         return Err(ModelError::invalid(field, "ForwardConfig target group weights must be from 0 to 999"));
                     }
                 }
-                if let Some(s) = a.forward.as_ref().and_then(|f| f.stickiness.as_ref()) {
-                    if s.enabled == Some(true) && s.duration_seconds.is_none_or(|d| !(1..=604_800).contains(&d)) {
+                if let Some(s) = a.forward.as_ref().and_then(|f| f.stickiness.as_ref())
+                    && s.enabled == Some(true) && s.duration_seconds.is_none_or(|d| !(1..=604_800).contains(&d)) {
                         return Err(ModelError::invalid(field, "TargetGroupStickinessConfig.DurationSeconds must be from 1 to 604800 when stickiness is enabled"));
                     }
-                }
                 for tg_arn in a.target_group_arns() {
                     let tg = r.target_groups.get(tg_arn).ok_or_else(|| ModelError::not_found(ResourceKind::TargetGroup, tg_arn))?;
                     let fits = match lb.kind {
@@ -695,16 +693,14 @@ fn check_actions(r: &RegionState, lb: &LoadBalancer, protocol: Protocol, actions
                         return Err(ModelError::InvalidAction("A redirect from HTTPS to HTTP is not allowed".into()));
                     }
                 }
-                if let Some(p) = &c.port {
-                    if p != "#{port}" && p.parse::<u16>().map_or(true, |n| n == 0) {
+                if let Some(p) = &c.port
+                    && p != "#{port}" && p.parse::<u16>().map_or(true, |n| n == 0) {
                         return Err(ModelError::invalid(field, format!("Redirect port '{p}' must be 1 to 65535 or #{{port}}")));
                     }
-                }
-                if let Some(p) = &c.path {
-                    if !p.starts_with('/') || p.len() > 128 {
+                if let Some(p) = &c.path
+                    && (!p.starts_with('/') || p.len() > 128) {
                         return Err(ModelError::invalid(field, format!("Redirect path '{p}' must start with '/' and be at most 128 characters")));
                     }
-                }
                 if c.host.as_ref().is_some_and(|h| h.is_empty() || h.len() > 128) || c.query.as_ref().is_some_and(|q| q.len() > 128 || q.starts_with('?')) {
                     return Err(ModelError::invalid(field, "Redirect host must be 1 to 128 characters and query at most 128 characters without a leading '?'"));
                 }
@@ -715,14 +711,13 @@ fn check_actions(r: &RegionState, lb: &LoadBalancer, protocol: Protocol, actions
                 if b.len() != 3 || !matches!(b[0], b'2' | b'4' | b'5') || !b[1].is_ascii_digit() || !b[2].is_ascii_digit() {
                     return Err(ModelError::invalid(field, format!("Fixed response status code '{}' must be a 2XX, 4XX or 5XX code", c.status_code)));
                 }
-                if let Some(ct) = &c.content_type {
-                    if !matches!(ct.as_str(), "text/plain" | "text/css" | "text/html" | "application/javascript" | "application/json") {
+                if let Some(ct) = &c.content_type
+                    && !matches!(ct.as_str(), "text/plain" | "text/css" | "text/html" | "application/javascript" | "application/json") {
                         return Err(ModelError::invalid(
                             field,
                             format!("Fixed response content type '{ct}' must be text/plain, text/css, text/html, application/javascript or application/json"),
                         ));
                     }
-                }
                 if c.message_body.as_ref().is_some_and(|m| m.len() > 1024) {
                     return Err(ModelError::invalid(field, "Fixed response message body must be at most 1024 characters"));
                 }

@@ -76,11 +76,10 @@ impl RegionState {
             }
         }
         for r in self.rules.values() {
-            if r.actions.iter().any(|a| a.target_group_arns().any(|t| t == target_group_arn)) {
-                if let Some(l) = self.listeners.get(&r.listener_arn) {
+            if r.actions.iter().any(|a| a.target_group_arns().any(|t| t == target_group_arn))
+                && let Some(l) = self.listeners.get(&r.listener_arn) {
                     add(&l.load_balancer_arn);
                 }
-            }
         }
         out
     }

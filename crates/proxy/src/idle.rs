@@ -101,11 +101,10 @@ impl<T: AsyncWrite> AsyncWrite for IdleIo<T> {
 pub fn is_idle_timeout(err: &(dyn std::error::Error + 'static)) -> bool {
     let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(err);
     while let Some(e) = cur {
-        if let Some(io) = e.downcast_ref::<io::Error>() {
-            if io.kind() == io::ErrorKind::TimedOut {
+        if let Some(io) = e.downcast_ref::<io::Error>()
+            && io.kind() == io::ErrorKind::TimedOut {
                 return true;
             }
-        }
         cur = e.source();
     }
     false

@@ -66,11 +66,10 @@ impl Body for ProxyBody {
                     if let Some(p) = pool.take() {
                         p.0.target.extra.checkin(p.0.sender);
                     }
-                } else if body.is_end_stream() {
-                    if let Some(p) = pool.take() {
+                } else if body.is_end_stream()
+                    && let Some(p) = pool.take() {
                         p.0.target.extra.checkin(p.0.sender);
                     }
-                }
                 r
             }
         }
@@ -95,13 +94,11 @@ impl Drop for ProxyBody {
     fn drop(&mut self) {
         // A body hyper never polled to the end because it knew the end (Content-Length reached,
         // or no body at all) still frees its connection.
-        if let ProxyBody::Upstream { body, pool, .. } = self {
-            if body.is_end_stream() {
-                if let Some(p) = pool.take() {
+        if let ProxyBody::Upstream { body, pool, .. } = self
+            && body.is_end_stream()
+                && let Some(p) = pool.take() {
                     p.0.target.extra.checkin(p.0.sender);
                 }
-            }
-        }
     }
 }
 

@@ -108,7 +108,7 @@ pub(crate) async fn create(api: &Api, req: &Request, x: &mut Xml) -> Result<(), 
         .values()
         .find(|l| l.load_balancer_arn == lb_arn && Some(l.port) == port)
         .ok_or_else(|| ApiError::internal("listener vanished after create"))?;
-    x.list("Listeners", "member", [l], |x, l| render::listener(x, l));
+    x.list("Listeners", "member", [l], render::listener);
     Ok(())
 }
 
@@ -118,7 +118,7 @@ pub(crate) fn describe(api: &Api, req: &Request, x: &mut Xml) -> Result<(), ApiE
     let arns = p.list("ListenerArns")?;
     let snap = api.state.current();
     let region = snap.region(&req.region);
-    let listeners: Vec<&Listener> = match (lb, &arns) {
+    let mut listeners: Vec<&Listener> = match (lb, &arns) {
         (Some(_), Some(_)) => return Err(ApiError::validation("Specify either LoadBalancerArn or ListenerArns, not both")),
         (None, None) => return Err(ApiError::validation("You must specify either listener ARNs or a load balancer ARN")),
         (Some(lb), None) => {
@@ -134,8 +134,10 @@ pub(crate) fn describe(api: &Api, req: &Request, x: &mut Xml) -> Result<(), ApiE
             arns.iter().filter_map(|a| region.listeners.get(a)).collect()
         }
     };
+    let mut seen = std::collections::HashSet::new();
+    listeners.retain(|l| seen.insert(l.arn.clone()));
     let (page, next) = paginate(listeners, p)?;
-    x.list("Listeners", "member", page, |x, l| render::listener(x, l)).opt("NextMarker", next);
+    x.list("Listeners", "member", page, render::listener).opt("NextMarker", next);
     Ok(())
 }
 
@@ -158,7 +160,7 @@ pub(crate) async fn modify(api: &Api, req: &Request, x: &mut Xml) -> Result<(), 
     .await?;
     let region = snap.region(&req.region);
     let l = region.listeners.get(&arn).ok_or_else(|| listener_not_found(&arn))?;
-    x.list("Listeners", "member", [l], |x, l| render::listener(x, l));
+    x.list("Listeners", "member", [l], render::listener);
     Ok(())
 }
 

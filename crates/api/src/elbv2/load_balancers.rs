@@ -59,7 +59,7 @@ pub(crate) async fn create(api: &Api, req: &Request, x: &mut Xml) -> Result<(), 
     .await?;
     let region = snap.region(&req.region);
     let lb = region.load_balancers.values().find(|lb| lb.name == name).ok_or_else(|| ApiError::internal("load balancer vanished after create"))?;
-    x.list("LoadBalancers", "member", [lb], |x, lb| render::load_balancer(x, lb));
+    x.list("LoadBalancers", "member", [lb], render::load_balancer);
     Ok(())
 }
 
@@ -94,9 +94,11 @@ pub(crate) fn describe(api: &Api, req: &Request, x: &mut Xml) -> Result<(), ApiE
             v
         }
     };
-    lbs.dedup_by_key(|lb| lb.arn.clone());
+    // A load balancer named twice (by ARN or name) is listed once, wherever the repeats are.
+    let mut seen = std::collections::HashSet::new();
+    lbs.retain(|lb| seen.insert(lb.arn.clone()));
     let (page, next) = paginate(lbs, p)?;
-    x.list("LoadBalancers", "member", page, |x, lb| render::load_balancer(x, lb)).opt("NextMarker", next);
+    x.list("LoadBalancers", "member", page, render::load_balancer).opt("NextMarker", next);
     Ok(())
 }
 

@@ -92,7 +92,8 @@ pub(crate) fn decode_tags(p: &Params) -> Result<Vec<(String, String)>, ApiError>
 pub(crate) fn decode_attributes(p: &Params) -> Result<Vec<(String, String)>, ApiError> {
     let list = p.structs("Attributes")?.ok_or_else(|| p.constraint("Attributes", None, "Member must not be null"))?;
     if list.len() > model::limits::ATTRIBUTES_PER_CALL {
-        return Err(p.constraint("Attributes", Some(&format!("{} attributes", list.len())), "Member must have length less than or equal to 20")); 
+        let keys: Vec<&str> = list.iter().filter_map(|a| a.get("Key")).collect();
+        return Err(p.constraint("Attributes", Some(&format!("[{}]", keys.join(", "))), "Member must have length less than or equal to 20"));
     }
     list.iter()
         .map(|a| {

@@ -31,10 +31,12 @@ pub(crate) fn target_group(x: &mut Xml, tg: &TargetGroup, region: &RegionState) 
         .text("TargetGroupName", &tg.name)
         .opt("Protocol", tg.protocol.map(|p| p.as_str()))
         .opt("Port", tg.port.map(|p| p.to_string()))
-        .opt("VpcId", tg.vpc_id.as_deref())
-        .text("HealthCheckProtocol", hc.protocol.as_str())
-        .text("HealthCheckPort", hc.port.to_wire())
-        .text("HealthCheckEnabled", if hc.enabled { "true" } else { "false" })
+        .opt("VpcId", tg.vpc_id.as_deref());
+    // A Lambda function has no protocol or port to check: AWS omits both for `lambda` groups.
+    if tg.target_type != model::TargetType::Lambda {
+        x.text("HealthCheckProtocol", hc.protocol.as_str()).text("HealthCheckPort", hc.port.to_wire());
+    }
+    x.text("HealthCheckEnabled", if hc.enabled { "true" } else { "false" })
         .text("HealthCheckIntervalSeconds", hc.interval_seconds.to_string())
         .text("HealthCheckTimeoutSeconds", hc.timeout_seconds.to_string())
         .text("HealthyThresholdCount", hc.healthy_threshold.to_string())

@@ -1,6 +1,6 @@
 //! AddTags, RemoveTags, DescribeTags, DescribeAccountLimits.
 
-use model::{Elbv2Command, ModelError, resource_kind_of_arn};
+use model::{Elbv2Command, ModelError, ResourceKind, resource_kind_of_arn};
 
 use super::{decode_tags, paginate, submit};
 use crate::error::ApiError;
@@ -14,7 +14,23 @@ fn arns(p: &Params) -> Result<Vec<String>, ApiError> {
     if a.len() > 20 {
         return Err(p.constraint("ResourceArns", None, "Member must have length less than or equal to 20"));
     }
+    for arn in &a {
+        check_taggable(arn)?;
+    }
     Ok(a)
+}
+
+/// An ARN that names none of the kinds elbow keeps: a trust store (modeled `TrustStoreNotFound`;
+/// elbow has none), or no ELBv2 resource at all (`ValidationError`).
+fn check_taggable(arn: &str) -> Result<(), ApiError> {
+    if resource_kind_of_arn(arn) != ResourceKind::Resource {
+        return Ok(());
+    }
+    let resource = model::ids::Arn::parse(arn).filter(|a| a.service == "elasticloadbalancing").map(|a| a.resource).unwrap_or("");
+    if resource.starts_with("truststore/") {
+        return Err(ApiError::new("TrustStoreNotFound", format!("Trust store '{arn}' not found")));
+    }
+    Err(ApiError::validation(format!("'{arn}' is not the ARN of a load balancer, target group, listener, rule or trust store")))
 }
 
 pub(crate) async fn add(api: &Api, req: &Request) -> Result<(), ApiError> {
@@ -65,10 +81,16 @@ pub(crate) fn describe_account_limits(p: &Params, x: &mut Xml) -> Result<(), Api
     let limits: Vec<(&str, String)> = vec![
         ("application-load-balancers", model::limits::LOAD_BALANCERS.to_string()),
         ("network-load-balancers", model::limits::LOAD_BALANCERS.to_string()),
+        // elbow runs no Gateway Load Balancers.
         ("gateway-load-balancers", "0".into()),
+        ("gateway-load-balancers-per-vpc", "0".into()),
         ("target-groups", model::limits::TARGET_GROUPS.to_string()),
         ("targets-per-application-load-balancer", "1000".into()),
+        ("targets-per-network-load-balancer", "3000".into()),
+        ("targets-per-availability-zone-per-network-load-balancer", "500".into()),
+        ("targets-per-availability-zone-per-gateway-load-balancer", "0".into()),
         ("targets-per-target-group", model::limits::TARGETS_PER_TARGET_GROUP.to_string()),
+        ("target-id-registrations-per-application-load-balancer", "1000".into()),
         ("listeners-per-application-load-balancer", model::limits::LISTENERS_PER_LOAD_BALANCER.to_string()),
         ("listeners-per-network-load-balancer", model::limits::LISTENERS_PER_LOAD_BALANCER.to_string()),
         ("rules-per-application-load-balancer", "100".into()),
@@ -79,6 +101,8 @@ pub(crate) fn describe_account_limits(p: &Params, x: &mut Xml) -> Result<(), Api
         ("target-groups-per-action-on-network-load-balancer", "1".into()),
         ("certificates-per-application-load-balancer", "25".into()),
         ("certificates-per-network-load-balancer", "25".into()),
+        ("network-load-balancer-enis-per-vpc", "1200".into()),
+        ("geneve-target-groups", "100".into()),
     ];
     let (page, next) = paginate(limits, p)?;
     x.list("Limits", "member", page, |x, (n, m)| {

@@ -86,7 +86,7 @@ pub(crate) fn describe(api: &Api, req: &Request, x: &mut Xml) -> Result<(), ApiE
     let missing_err = |missing: Vec<&String>| {
         ApiError::new("TargetGroupNotFound", format!("One or more target groups not found: {}", missing.iter().map(|m| format!("'{m}'")).collect::<Vec<_>>().join(", ")))
     };
-    let tgs: Vec<&TargetGroup> = if let Some(lb) = lb {
+    let mut tgs: Vec<&TargetGroup> = if let Some(lb) = lb {
         if !region.load_balancers.contains_key(lb) {
             return Err(ApiError::from_model(ModelError::not_found(ResourceKind::LoadBalancer, lb), Service::Elbv2));
         }
@@ -110,6 +110,9 @@ pub(crate) fn describe(api: &Api, req: &Request, x: &mut Xml) -> Result<(), ApiE
         v.sort_by_key(|tg| (tg.created_time, tg.name.clone()));
         v
     };
+    // A target group named twice (by ARN or name) is listed once, as load balancers are.
+    let mut seen = std::collections::HashSet::new();
+    tgs.retain(|tg| seen.insert(tg.arn.clone()));
     let (page, next) = paginate(tgs, p)?;
     x.list("TargetGroups", "member", page, |x, tg| render::target_group(x, tg, &region)).opt("NextMarker", next);
     Ok(())
