@@ -92,3 +92,15 @@ async fn a_request_without_authorization_lands_in_the_default_region() {
     let d = c.describe_target_groups().names("unsigned").send().await.expect("visible to a us-east-1 client");
     assert_eq!(d.target_groups()[0].target_group_arn(), Some(arn));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_presigned_get_takes_its_region_from_x_amz_credential() {
+    let elbow = Elbow::start();
+    let url = format!(
+        "{}/?Action=CreateTargetGroup&Version=2015-12-01&Name=presigned&TargetType=lambda&X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=test%2F20261122%2Feu-west-1%2Felasticloadbalancing%2Faws4_request",
+        elbow.endpoint
+    );
+    let (status, _, body) = curl_i(&[&url]);
+    assert_eq!(status, 200, "{body}");
+    assert!(xml_text(&body, "TargetGroupArn").is_some_and(|a| a.starts_with("arn:aws:elasticloadbalancing:eu-west-1:")), "{body}");
+}
