@@ -46,6 +46,12 @@ fn main() -> anyhow::Result<()> {
         Command::Serve(args) => {
             let settings = args.resolve()?;
             init_logging(&settings)?;
+            // One descriptor per client and target connection: raise the soft limit to the hard
+            // one, as HAProxy and nginx do, instead of failing at the usual 1024.
+            match rlimit::increase_nofile_limit(u64::MAX) {
+                Ok(n) => tracing::debug!(limit = n, "open file limit"),
+                Err(e) => tracing::warn!(error = %e, "cannot raise the open file limit"),
+            }
             let mut rt = tokio::runtime::Builder::new_multi_thread();
             rt.enable_all();
             if let Some(n) = settings.worker_threads {

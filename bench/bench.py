@@ -1,0 +1,451 @@
+#!/usr/bin/env python3
+"""elbow side by side with HAProxy and nginx, interleaved round by round.
+
+Every figure is a median over rounds with min-max, and a median of per-round ratios to HAProxy
+taken in the same run; a second HAProxy ("haproxy-b") is the A/A control: a difference smaller
+than its spread is not a difference. Run through bench/run, which installs the tools.
+
+Setup per proxy: two one-thread backends (elbow-test-backend on 127.0.0.2 and 127.0.0.3, same
+port), round robin, keep-alive and reuse towards backends, active health checks every 5 s,
+X-Forwarded-For/-Proto/-Port, no per-request logging, one worker thread. The load generator and
+backends are pinned to CPU 0, the proxies to CPU 1.
+"""
+
+import argparse
+import json
+import os
+import platform
+import re
+import resource
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RELEASE = ROOT / "target" / "release"
+LOAD_CPU = "0"
+PROXY_CPU = "1"
+
+
+def free_port(ip="127.0.0.1"):
+    with socket.socket() as s:
+        s.bind((ip, 0))
+        return s.getsockname()[1]
+
+
+def common_port():
+    while True:
+        p = free_port("127.0.0.2")
+        try:
+            with socket.socket() as s:
+                s.bind(("127.0.0.3", p))
+            return p
+        except OSError:
+            continue
+
+
+def wait_port(port, host="127.0.0.1", timeout=20):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            with socket.create_connection((host, port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"nothing listens on {host}:{port} after {timeout}s")
+
+
+def children_of(pid):
+    kids = []
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                with open(f"/proc/{d}/stat") as f:
+                    ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+                if ppid == pid:
+                    kids.append(int(d))
+            except (OSError, IndexError, ValueError):
+                pass
+    return kids
+
+
+def tree(pid):
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        todo.extend(children_of(p))
+    return out
+
+
+def cpu_ns(pids):
+    """CPU time of every thread of `pids`, from /proc/<pid>/task/*/schedstat (ns on CPU)."""
+    total = 0
+    for p in pids:
+        try:
+            for t in os.listdir(f"/proc/{p}/task"):
+                with open(f"/proc/{p}/task/{t}/schedstat") as f:
+                    total += int(f.read().split()[0])
+        except OSError:
+            pass
+    return total
+
+
+def rss_kib(pids):
+    total = 0
+    for p in pids:
+        try:
+            with open(f"/proc/{p}/status") as f:
+                for line in f:
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1])
+        except OSError:
+            pass
+    return total
+
+
+def pinned(cpu, cmd, **kw):
+    return subprocess.Popen(["taskset", "-c", cpu] + cmd, **kw)
+
+
+class Backends:
+    def __init__(self):
+        self.port = common_port()
+        self.procs = []
+        for ip, name in (("127.0.0.2", "a"), ("127.0.0.3", "b")):
+            p = pinned(LOAD_CPU, [str(RELEASE / "elbow-test-backend"), "--listen", f"{ip}:{self.port}", "--name", name], stdout=subprocess.PIPE)
+            p.stdout.readline()
+            self.procs.append(p)
+
+    def stop(self):
+        for p in self.procs:
+            p.kill()
+            p.wait()
+
+
+class Proxy:
+    name = "?"
+
+    def __init__(self, workdir, backends):
+        self.workdir = workdir
+        self.backends = backends
+        self.port = free_port()
+        self.proc = None
+
+    def pids(self):
+        return tree(self.proc.pid)
+
+    def stop(self):
+        if self.proc:
+            self.proc.kill()
+            self.proc.wait()
+            for p in tree(self.proc.pid)[1:]:
+                try:
+                    os.kill(p, 9)
+                except OSError:
+                    pass
+
+
+class Elbow(Proxy):
+    name = "elbow"
+
+    def start(self):
+        import boto3
+
+        api_port = free_port()
+        data = Path(self.workdir) / "elbow-data"
+        self.proc = pinned(
+            PROXY_CPU,
+            [str(RELEASE / "elbow"), "serve", "--api-addr", f"127.0.0.1:{api_port}", "--data-dir", str(data), "--listen-addr", "127.0.0.1",
+             "--worker-threads", "1", "--log-level", "warn"],
+            stdout=subprocess.DEVNULL,
+        )
+        wait_port(api_port)
+        kw = dict(endpoint_url=f"http://127.0.0.1:{api_port}", region_name="us-east-1", aws_access_key_id="bench", aws_secret_access_key="bench")
+        ec2 = boto3.client("ec2", **kw)
+        elb = boto3.client("elbv2", **kw)
+        vpc = ec2.describe_vpcs(Filters=[{"Name": "isDefault", "Values": ["true"]}])["Vpcs"][0]["VpcId"]
+        subnets = [s["SubnetId"] for s in ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc]}])["Subnets"]]
+        tg = elb.create_target_group(Name="bench", Protocol="HTTP", Port=self.backends.port, VpcId=vpc, TargetType="ip", HealthCheckPath="/status",
+                                     HealthCheckIntervalSeconds=5, HealthyThresholdCount=2)["TargetGroups"][0]["TargetGroupArn"]
+        elb.register_targets(TargetGroupArn=tg, Targets=[{"Id": "127.0.0.2"}, {"Id": "127.0.0.3"}])
+        lb = elb.create_load_balancer(Name="bench", Subnets=subnets)["LoadBalancers"][0]["LoadBalancerArn"]
+        elb.create_listener(LoadBalancerArn=lb, Protocol="HTTP", Port=self.port, DefaultActions=[{"Type": "forward", "TargetGroupArn": tg}])
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            states = [d["TargetHealth"]["State"] for d in elb.describe_target_health(TargetGroupArn=tg)["TargetHealthDescriptions"]]
+            if states == ["healthy", "healthy"]:
+                return
+            time.sleep(0.2)
+        raise RuntimeError("elbow's targets did not become healthy")
+
+
+class HAProxy(Proxy):
+    def __init__(self, workdir, backends, name="haproxy"):
+        super().__init__(workdir, backends)
+        self.name = name
+
+    def start(self):
+        cfg = Path(self.workdir) / f"{self.name}.cfg"
+        b = self.backends.port
+        cfg.write_text(f"""global
+    nbthread 1
+    maxconn 40000
+    log stdout format raw local0 emerg
+
+defaults
+    mode http
+    timeout connect 10s
+    timeout client 60s
+    timeout server 60s
+    timeout http-keep-alive 60s
+    option http-keep-alive
+    http-reuse always
+
+frontend fe
+    bind 127.0.0.1:{self.port}
+    option forwardfor
+    http-request set-header X-Forwarded-Proto http
+    http-request set-header X-Forwarded-Port %[dst_port]
+    default_backend be
+
+backend be
+    balance roundrobin
+    option httpchk GET /status
+    server a 127.0.0.2:{b} check inter 5s
+    server b 127.0.0.3:{b} check inter 5s
+""")
+        self.proc = pinned(PROXY_CPU, ["haproxy", "-f", str(cfg), "-db"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_port(self.port)
+
+
+class Nginx(Proxy):
+    name = "nginx"
+
+    def start(self):
+        d = Path(self.workdir) / "nginx"
+        d.mkdir(exist_ok=True)
+        b = self.backends.port
+        cfg = d / "nginx.conf"
+        cfg.write_text(f"""worker_processes 1;
+worker_rlimit_nofile 65536;
+daemon off;
+master_process on;
+pid {d}/nginx.pid;
+error_log {d}/error.log crit;
+events {{ worker_connections 40000; }}
+http {{
+    access_log off;
+    keepalive_timeout 60s;
+    keepalive_requests 1000000;
+    client_body_temp_path {d};
+    proxy_temp_path {d};
+    fastcgi_temp_path {d};
+    uwsgi_temp_path {d};
+    scgi_temp_path {d};
+    upstream be {{
+        server 127.0.0.2:{b};
+        server 127.0.0.3:{b};
+        keepalive 128;
+    }}
+    server {{
+        listen 127.0.0.1:{self.port};
+        location / {{
+            proxy_pass http://be;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            proxy_set_header Host $host;
+            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+            proxy_set_header X-Forwarded-Proto $scheme;
+            proxy_set_header X-Forwarded-Port $server_port;
+        }}
+    }}
+}}
+""")
+        self.proc = pinned(PROXY_CPU, ["nginx", "-c", str(cfg), "-p", str(d)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_port(self.port)
+
+
+def parse_latency(v):
+    m = re.match(r"([\d.]+)(us|ms|s)", v)
+    n, unit = float(m.group(1)), m.group(2)
+    return n / 1000 if unit == "us" else n if unit == "ms" else n * 1000
+
+
+def wrk(port, conns, seconds, close=False):
+    cmd = ["taskset", "-c", LOAD_CPU, "wrk", "-t1", f"-c{conns}", f"-d{seconds}s", "--latency"]
+    if close:
+        cmd += ["-H", "Connection: close"]
+    out = subprocess.run(cmd + [f"http://127.0.0.1:{port}/"], capture_output=True, text=True, check=True).stdout
+    r = {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)), "requests": int(re.search(r"(\d+) requests in", out).group(1))}
+    for pct in ("50", "99"):
+        r[f"p{pct}_ms"] = parse_latency(re.search(rf"^\s+{pct}(?:\.0+)?%\s+(\S+)", out, re.M).group(1))
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    sock = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    r["errors"] = (int(errors.group(1)) if errors else 0) + (sum(int(x) for x in sock.groups()) if sock else 0)
+    return r
+
+
+def load_scenario(proxy, conns, seconds, close):
+    pids = proxy.pids()
+    c0 = cpu_ns(pids)
+    r = wrk(proxy.port, conns, seconds, close)
+    r["cpu_us_per_req"] = (cpu_ns(pids) - c0) / 1000 / max(r["requests"], 1)
+    return r
+
+
+def idle_memory(proxy, n):
+    """RSS per idle client connection, before and after one request on each."""
+    pids = proxy.pids()
+    helper = pinned(LOAD_CPU, [sys.executable, str(ROOT / "bench" / "idle_conns.py"), "127.0.0.1", str(proxy.port), str(n)],
+                    stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+
+    def step(cmd=None):
+        if cmd:
+            helper.stdin.write(cmd + "\n")
+            helper.stdin.flush()
+        line = helper.stdout.readline().strip()
+        if not line.startswith("ok"):
+            raise RuntimeError(f"idle_conns: {line}")
+        time.sleep(1.0)
+        return rss_kib(pids)
+
+    base = rss_kib(pids)
+    opened = step()
+    after_request = step("request")
+    helper.stdin.write("close\n")
+    helper.stdin.flush()
+    helper.wait()
+    return {"idle_kib_per_conn": (opened - base) / n, "after_request_kib_per_conn": (after_request - base) / n}
+
+
+METRICS = [
+    ("keepalive", "rps", "keep-alive req/s (64 conns)", True),
+    ("keepalive", "cpu_us_per_req", "keep-alive proxy CPU µs/req", False),
+    ("keepalive", "p50_ms", "keep-alive p50 ms", False),
+    ("keepalive", "p99_ms", "keep-alive p99 ms", False),
+    ("newconn", "rps", "new connection per request: req/s", True),
+    ("newconn", "cpu_us_per_req", "new connection per request: proxy CPU µs/req", False),
+    ("idle", "idle_kib_per_conn", "idle connection RSS KiB (before first request)", False),
+    ("idle", "after_request_kib_per_conn", "idle connection RSS KiB (after one request)", False),
+]
+
+
+def summarise(results, names):
+    rows = []
+    for scenario, key, label, _higher in METRICS:
+        row = {"metric": label, "scenario": scenario, "key": key, "proxies": {}}
+        for n in names:
+            vals = [r[n][scenario][key] for r in results if n in r and scenario in r[n]]
+            if not vals:
+                continue
+            ratios = [r[n][scenario][key] / r["haproxy"][scenario][key] for r in results
+                      if n in r and scenario in r[n] and r["haproxy"][scenario][key]]
+            row["proxies"][n] = {"median": statistics.median(vals), "min": min(vals), "max": max(vals), "values": vals,
+                                 "ratio_median": statistics.median(ratios) if ratios else None,
+                                 "ratio_min": min(ratios) if ratios else None, "ratio_max": max(ratios) if ratios else None}
+        rows.append(row)
+    return rows
+
+
+def markdown(rows, names):
+    def fmt(x):
+        return f"{x:.0f}" if x >= 100 else f"{x:.2f}"
+    head = "| metric | " + " | ".join(names) + " |\n|---|" + "---|" * len(names) + "\n"
+    lines = []
+    for row in rows:
+        cells = []
+        for n in names:
+            p = row["proxies"].get(n)
+            if not p:
+                cells.append("—")
+                continue
+            cell = f"{fmt(p['median'])} [{fmt(p['min'])}–{fmt(p['max'])}]"
+            if n != "haproxy" and p["ratio_median"] is not None:
+                cell += f" · ×{p['ratio_median']:.2f} [{p['ratio_min']:.2f}–{p['ratio_max']:.2f}]"
+            cells.append(cell)
+        lines.append(f"| {row['metric']} | " + " | ".join(cells) + " |")
+    return head + "\n".join(lines) + "\n"
+
+
+def versions():
+    def first(cmd):
+        try:
+            p = subprocess.run(cmd, capture_output=True, text=True)
+            return (p.stdout + p.stderr).strip().splitlines()[0]
+        except (OSError, IndexError):
+            return "not found"
+    cpu = "unknown"
+    try:
+        cpu = next(l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    mem = next((l.split(":", 1)[1].strip() for l in open("/proc/meminfo") if l.startswith("MemTotal")), "?")
+    rev = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
+    return {"elbow": f"elbow {rev}", "haproxy": first(["haproxy", "-v"]), "nginx": first(["nginx", "-v"]), "wrk": first(["wrk", "--version"]),
+            "kernel": platform.release(), "cpu": cpu, "cpus": os.cpu_count(), "memory": mem}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--rounds", type=int, default=9)
+    ap.add_argument("--seconds", type=int, default=5, help="duration of each load run")
+    ap.add_argument("--conns", type=int, default=64, help="keep-alive connections")
+    ap.add_argument("--idle", type=int, default=9000, help="idle connections for the memory figure (0 = skip)")
+    ap.add_argument("--out", default=str(ROOT / "bench" / "out"))
+    args = ap.parse_args()
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    out_dir = Path(args.out) / stamp
+    out_dir.mkdir(parents=True, exist_ok=True)
+    work = tempfile.mkdtemp(prefix="elbow-bench-")
+    backends = Backends()
+    proxies = [Elbow(work, backends), HAProxy(work, backends), Nginx(work, backends), HAProxy(work, backends, "haproxy-b")]
+    names = [p.name for p in proxies]
+    results = []
+    try:
+        for p in proxies:
+            p.start()
+        for p in proxies:  # warm-up
+            wrk(p.port, args.conns, 2)
+        for rnd in range(args.rounds):
+            order = proxies[rnd % len(proxies):] + proxies[:rnd % len(proxies)]
+            r = {}
+            for p in order:
+                r[p.name] = {"keepalive": load_scenario(p, args.conns, args.seconds, False),
+                             "newconn": load_scenario(p, args.conns, args.seconds, True)}
+            if args.idle:
+                for p in order:
+                    r[p.name]["idle"] = idle_memory(p, args.idle)
+            results.append(r)
+            print(f"round {rnd + 1}/{args.rounds}: " + ", ".join(f"{n} {r[n]['keepalive']['rps']:.0f} req/s" for n in names), flush=True)
+    finally:
+        for p in proxies:
+            p.stop()
+        backends.stop()
+        shutil.rmtree(work, ignore_errors=True)
+    rows = summarise(results, names)
+    meta = {"date": datetime.now(timezone.utc).isoformat(timespec="seconds"), "command": "bench/run " + " ".join(sys.argv[1:]),
+            "rounds": args.rounds, "seconds": args.seconds, "conns": args.conns, "idle": args.idle, "versions": versions()}
+    (out_dir / "results.json").write_text(json.dumps({"meta": meta, "rounds": results, "summary": rows}, indent=2))
+    table = markdown(rows, names)
+    errors = {n: sum(r[n][s]["errors"] for r in results for s in ("keepalive", "newconn")) for n in names}
+    text = (f"Run {meta['date']} · {args.rounds} rounds × {args.seconds} s · {meta['versions']['cpu']} ({meta['versions']['cpus']} CPUs)\n\n"
+            "Each cell: median [min–max] over rounds · ×ratio to HAProxy: median [min–max] of per-round ratios.\n\n" + table +
+            "\nErrors (non-2xx + socket errors) over all runs: " + ", ".join(f"{n} {e}" for n, e in errors.items()) + "\n")
+    (out_dir / "results.md").write_text(text)
+    print()
+    print(text)
+    print(f"raw results: {out_dir}/results.json")
+
+
+if __name__ == "__main__":
+    main()
