@@ -173,7 +173,7 @@ class Elbow(Proxy):
         vpc = ec2.describe_vpcs(Filters=[{"Name": "isDefault", "Values": ["true"]}])["Vpcs"][0]["VpcId"]
         subnets = [s["SubnetId"] for s in ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc]}])["Subnets"]]
         tg = elb.create_target_group(Name="bench", Protocol="HTTP", Port=self.backends.port, VpcId=vpc, TargetType="ip", HealthCheckPath="/status",
-                                     HealthCheckIntervalSeconds=5, HealthyThresholdCount=2)["TargetGroups"][0]["TargetGroupArn"]
+                                     HealthCheckIntervalSeconds=5, HealthCheckTimeoutSeconds=2, HealthyThresholdCount=2)["TargetGroups"][0]["TargetGroupArn"]
         elb.register_targets(TargetGroupArn=tg, Targets=[{"Id": "127.0.0.2"}, {"Id": "127.0.0.3"}])
         lb = elb.create_load_balancer(Name="bench", Subnets=subnets)["LoadBalancers"][0]["LoadBalancerArn"]
         elb.create_listener(LoadBalancerArn=lb, Protocol="HTTP", Port=self.port, DefaultActions=[{"Type": "forward", "TargetGroupArn": tg}])
@@ -194,9 +194,11 @@ class HAProxy(Proxy):
     def start(self):
         cfg = Path(self.workdir) / f"{self.name}.cfg"
         b = self.backends.port
+        # HAProxy needs about two descriptors per connection and refuses to start beyond the limit.
+        maxconn = (resource.getrlimit(resource.RLIMIT_NOFILE)[1] - 500) // 2
         cfg.write_text(f"""global
     nbthread 1
-    maxconn 40000
+    maxconn {maxconn}
     log stdout format raw local0 emerg
 
 defaults
@@ -234,12 +236,12 @@ class Nginx(Proxy):
         b = self.backends.port
         cfg = d / "nginx.conf"
         cfg.write_text(f"""worker_processes 1;
-worker_rlimit_nofile 65536;
+worker_rlimit_nofile 20000;
 daemon off;
 master_process on;
 pid {d}/nginx.pid;
 error_log {d}/error.log crit;
-events {{ worker_connections 40000; }}
+events {{ worker_connections 19000; }}
 http {{
     access_log off;
     keepalive_timeout 60s;
