@@ -143,33 +143,47 @@ class Proxy:
 
     def stop(self):
         if self.proc:
-            self.proc.kill()
-            self.proc.wait()
             for p in tree(self.proc.pid)[1:]:
                 try:
                     os.kill(p, 9)
                 except OSError:
                     pass
+            self.proc.kill()
+            self.proc.wait()
+            self.proc = None
+
+    def restart(self):
+        """A fresh process on the same port, so memory figures start from the same state."""
+        self.stop()
+        self.start()
 
 
 class Elbow(Proxy):
     name = "elbow"
 
+    api_port = None
+
     def start(self):
         import boto3
 
-        api_port = free_port()
+        configured = self.api_port is not None
+        if not configured:
+            self.api_port = free_port()
         data = Path(self.workdir) / "elbow-data"
         self.proc = pinned(
             PROXY_CPU,
-            [str(RELEASE / "elbow"), "serve", "--api-addr", f"127.0.0.1:{api_port}", "--data-dir", str(data), "--listen-addr", "127.0.0.1",
+            [str(RELEASE / "elbow"), "serve", "--api-addr", f"127.0.0.1:{self.api_port}", "--data-dir", str(data), "--listen-addr", "127.0.0.1",
              "--worker-threads", "1", "--log-level", "warn"],
             stdout=subprocess.DEVNULL,
         )
-        wait_port(api_port)
-        kw = dict(endpoint_url=f"http://127.0.0.1:{api_port}", region_name="us-east-1", aws_access_key_id="bench", aws_secret_access_key="bench")
+        wait_port(self.api_port)
+        kw = dict(endpoint_url=f"http://127.0.0.1:{self.api_port}", region_name="us-east-1", aws_access_key_id="bench", aws_secret_access_key="bench")
         ec2 = boto3.client("ec2", **kw)
         elb = boto3.client("elbv2", **kw)
+        if configured:
+            # A restart restores everything from the store; wait for the health checks.
+            tg = elb.describe_target_groups(Names=["bench"])["TargetGroups"][0]["TargetGroupArn"]
+            return self.wait_healthy(elb, tg)
         vpc = ec2.describe_vpcs(Filters=[{"Name": "isDefault", "Values": ["true"]}])["Vpcs"][0]["VpcId"]
         subnets = [s["SubnetId"] for s in ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc]}])["Subnets"]]
         tg = elb.create_target_group(Name="bench", Protocol="HTTP", Port=self.backends.port, VpcId=vpc, TargetType="ip", HealthCheckPath="/status",
@@ -177,6 +191,9 @@ class Elbow(Proxy):
         elb.register_targets(TargetGroupArn=tg, Targets=[{"Id": "127.0.0.2"}, {"Id": "127.0.0.3"}])
         lb = elb.create_load_balancer(Name="bench", Subnets=subnets)["LoadBalancers"][0]["LoadBalancerArn"]
         elb.create_listener(LoadBalancerArn=lb, Protocol="HTTP", Port=self.port, DefaultActions=[{"Type": "forward", "TargetGroupArn": tg}])
+        self.wait_healthy(elb, tg)
+
+    def wait_healthy(self, elb, tg):
         deadline = time.time() + 30
         while time.time() < deadline:
             states = [d["TargetHealth"]["State"] for d in elb.describe_target_health(TargetGroupArn=tg)["TargetHealthDescriptions"]]
@@ -426,6 +443,9 @@ def main():
                              "newconn": load_scenario(p, args.conns, args.seconds, True)}
             if args.idle:
                 for p in order:
+                    # Allocators and HAProxy's pools keep memory after connections close, so each
+                    # proxy is measured as a fresh process.
+                    p.restart()
                     r[p.name]["idle"] = idle_memory(p, args.idle)
             results.append(r)
             print(f"round {rnd + 1}/{args.rounds}: " + ", ".join(f"{n} {r[n]['keepalive']['rps']:.0f} req/s" for n in names), flush=True)

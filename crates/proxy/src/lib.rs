@@ -11,10 +11,8 @@
 
 #![forbid(unsafe_code)]
 
-mod forward;
-pub mod idle;
+pub mod h1;
 mod listener;
-mod response;
 pub mod routing;
 mod upstream;
 
@@ -214,6 +212,7 @@ impl Proxy {
                         port: l.port,
                         scheme: "http",
                         idle_timeout,
+                        client_keep_alive: Duration::from_secs(attr("client_keep_alive.seconds").parse().unwrap_or(3600)),
                         xff,
                         xff_client_port: attr("routing.http.xff_client_port.enabled") == "true",
                         preserve_host: attr("routing.http.preserve_host_header.enabled") == "true",

@@ -1,23 +1,16 @@
-//! A listener: its socket, the accept loop, and one HTTP/1.1 connection task per client.
+//! A listener: its socket, the accept loop, and one connection task per client (served by the
+//! [`crate::h1`] engine).
 
-use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use arc_swap::ArcSwap;
-use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::{TcpListener, TcpStream};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use crate::forward;
 use crate::routing::ListenerRoutes;
-
-/// Largest request header block, as ALB (64 KiB).
-const MAX_HEADER_BYTES: usize = 64 * 1024;
-/// Most header fields in one request.
-const MAX_HEADERS: usize = 256;
 
 /// A running listener.
 pub(crate) struct ListenerTask {
@@ -60,27 +53,5 @@ async fn accept_loop(socket: TcpListener, routes: Arc<ArcSwap<ListenerRoutes>>, 
 }
 
 async fn serve_connection(stream: TcpStream, peer: SocketAddr, routes: Arc<ArcSwap<ListenerRoutes>>, stop: CancellationToken) {
-    let idle = routes.load().idle_timeout;
-    let r = routes.clone();
-    let svc = hyper::service::service_fn(move |req| {
-        let routes = r.load_full();
-        async move { Ok::<_, Infallible>(forward::handle(req, routes, peer).await) }
-    });
-    let mut b = hyper::server::conn::http1::Builder::new();
-    // hyper starts this timer whenever it waits for a request head, including between
-    // keep-alive requests, which makes it ALB's client idle timeout.
-    b.timer(TokioTimer::new()).header_read_timeout(idle).max_header_size(MAX_HEADER_BYTES).max_headers(MAX_HEADERS);
-    let conn = b.serve_connection(TokioIo::new(stream), svc).with_upgrades();
-    tokio::pin!(conn);
-    tokio::select! {
-        r = conn.as_mut() => {
-            if let Err(e) = r {
-                tracing::trace!(%peer, error = %e, "client connection ended");
-            }
-        }
-        _ = stop.cancelled() => {
-            conn.as_mut().graceful_shutdown();
-            let _ = conn.await;
-        }
-    }
+    crate::h1::conn::serve(stream, peer, routes, stop).await;
 }

@@ -53,6 +53,8 @@ pub struct ListenerRoutes {
     pub scheme: &'static str,
     /// `idle_timeout.timeout_seconds`.
     pub idle_timeout: Duration,
+    /// `client_keep_alive.seconds`: the longest a client connection is kept.
+    pub client_keep_alive: Duration,
     /// `routing.http.xff_header_processing.mode`.
     pub xff: XffMode,
     /// `routing.http.xff_client_port.enabled`.

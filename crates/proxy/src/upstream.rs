@@ -1,21 +1,23 @@
-//! Connections to one target: connect (10 s timeout, as ALB), optional TLS, HTTP/1.1
-//! handshake, and a pool of idle keep-alive connections. Draining closes idle connections at
-//! once and every connection when the deregistration delay ends.
+//! Connections to one target: connect (10 s timeout, as ALB), optional TLS, and a pool of idle
+//! keep-alive connections. Draining closes idle connections at once and every connection when the
+//! deregistration delay ends: each live connection is registered by a duplicate of its socket, so
+//! the drain timer can shut it down under the task that is using it.
 
+use std::collections::HashMap;
 use std::io;
 use std::net::SocketAddr;
+use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::task::{Context, Poll};
 use std::time::Duration;
 
-use hyper::body::Incoming;
-use hyper::client::conn::http1::SendRequest;
-use hyper_util::rt::TokioIo;
 use parking_lot::Mutex;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
-use tokio_util::sync::CancellationToken;
+use tokio::time::Instant;
 
-use crate::idle::IdleIo;
+use crate::h1::buf::Buf;
 
 /// ALB's connect timeout to targets (a miss is a 504).
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -28,56 +30,157 @@ const MAX_IDLE: usize = 512;
 pub enum ConnectError {
     /// No TCP connection within [`CONNECT_TIMEOUT`].
     Timeout,
-    /// Refused, unreachable, reset, TLS or handshake failure.
+    /// Refused, unreachable, reset, or a TLS failure.
     Failed(io::Error),
 }
 
+/// The transport to a target.
+pub enum UpstreamIo {
+    /// Plain TCP.
+    Plain(TcpStream),
+    /// TLS over TCP (HTTPS target groups).
+    Tls(Box<tokio_rustls::client::TlsStream<TcpStream>>),
+}
+
+impl AsyncRead for UpstreamIo {
+    fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            UpstreamIo::Plain(s) => Pin::new(s).poll_read(cx, buf),
+            UpstreamIo::Tls(s) => Pin::new(s.as_mut()).poll_read(cx, buf),
+        }
+    }
+}
+
+impl AsyncWrite for UpstreamIo {
+    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, data: &[u8]) -> Poll<io::Result<usize>> {
+        match self.get_mut() {
+            UpstreamIo::Plain(s) => Pin::new(s).poll_write(cx, data),
+            UpstreamIo::Tls(s) => Pin::new(s.as_mut()).poll_write(cx, data),
+        }
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            UpstreamIo::Plain(s) => Pin::new(s).poll_flush(cx),
+            UpstreamIo::Tls(s) => Pin::new(s.as_mut()).poll_flush(cx),
+        }
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            UpstreamIo::Plain(s) => Pin::new(s).poll_shutdown(cx),
+            UpstreamIo::Tls(s) => Pin::new(s.as_mut()).poll_shutdown(cx),
+        }
+    }
+}
+
+type Registry = Arc<Mutex<HashMap<u64, socket2::Socket>>>;
+
+/// Removes a connection from its target's registry when it is dropped.
+struct Registered {
+    id: u64,
+    registry: Registry,
+}
+
+impl Drop for Registered {
+    fn drop(&mut self) {
+        self.registry.lock().remove(&self.id);
+    }
+}
+
+/// One HTTP/1.1 connection to a target and the bytes read from it.
+pub struct UpstreamConn {
+    /// The transport.
+    pub io: UpstreamIo,
+    /// Bytes read from the target and not yet relayed.
+    pub buf: Buf,
+    /// True if it served a request before (a failure before any byte of the answer may then be
+    /// the target closing an idle connection, and is retried once).
+    pub reused: bool,
+    _registered: Registered,
+}
+
+impl UpstreamConn {
+    /// True if the target has not closed the connection nor sent anything unasked. Costs no
+    /// system call while the socket has no pending event.
+    fn alive(&mut self) -> bool {
+        let mut byte = [0u8; 1];
+        let mut rb = ReadBuf::new(&mut byte);
+        let mut cx = Context::from_waker(std::task::Waker::noop());
+        matches!(Pin::new(&mut self.io).poll_read(&mut cx, &mut rb), Poll::Pending)
+    }
+}
+
+struct Idle {
+    conn: UpstreamConn,
+    since: Instant,
+}
+
 /// The per-target state of the proxy: its connection pool.
-#[derive(Debug)]
 pub struct Upstream {
     addr: SocketAddr,
     tls: Option<Arc<rustls::ClientConfig>>,
-    /// Milliseconds; new connections use the current value.
+    /// Milliseconds; idle pooled connections older than this are not reused.
     idle_timeout_ms: AtomicU64,
-    idle: Mutex<Vec<SendRequest<Incoming>>>,
-    closing: CancellationToken,
+    idle: Mutex<Vec<Idle>>,
+    closing: AtomicBool,
+    next_id: AtomicU64,
+    live: Registry,
+}
+
+impl std::fmt::Debug for Upstream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Upstream").field("addr", &self.addr).finish()
+    }
 }
 
 impl Upstream {
-    /// Connections to `addr`, over TLS when `tls` is set, closed after `idle_timeout` without
-    /// traffic.
+    /// Connections to `addr`, over TLS when `tls` is set, not reused after `idle_timeout`
+    /// without traffic.
     pub fn new(addr: SocketAddr, tls: Option<Arc<rustls::ClientConfig>>, idle_timeout: Duration) -> Upstream {
-        Upstream { addr, tls, idle_timeout_ms: AtomicU64::new(idle_timeout.as_millis() as u64), idle: Mutex::new(Vec::new()), closing: CancellationToken::new() }
+        Upstream {
+            addr,
+            tls,
+            idle_timeout_ms: AtomicU64::new(idle_timeout.as_millis() as u64),
+            idle: Mutex::new(Vec::new()),
+            closing: AtomicBool::new(false),
+            next_id: AtomicU64::new(0),
+            live: Arc::new(Mutex::new(HashMap::new())),
+        }
     }
 
-    /// Changes the idle timeout of connections opened from now on
-    /// (`idle_timeout.timeout_seconds` of the load balancer changed).
+    /// The load balancer's idle timeout (`idle_timeout.timeout_seconds`).
+    pub fn idle_timeout(&self) -> Duration {
+        Duration::from_millis(self.idle_timeout_ms.load(Ordering::Relaxed))
+    }
+
+    /// Changes the idle timeout (the load balancer's attribute changed).
     pub fn set_idle_timeout(&self, t: Duration) {
         self.idle_timeout_ms.store(t.as_millis() as u64, Ordering::Relaxed);
     }
 
-    /// A ready connection: an idle pooled one, else a new one.
-    pub async fn checkout(&self) -> Result<SendRequest<Incoming>, ConnectError> {
+    /// A connection: an idle pooled one that is still open, else a new one.
+    pub async fn checkout(&self) -> Result<UpstreamConn, ConnectError> {
+        let max_idle = self.idle_timeout();
         loop {
-            let Some(mut s) = self.idle.lock().pop() else { break };
-            if s.is_closed() {
-                continue;
-            }
-            if s.is_ready() || s.ready().await.is_ok() {
-                return Ok(s);
+            let Some(mut i) = self.idle.lock().pop() else { break };
+            if i.since.elapsed() < max_idle && i.conn.alive() {
+                return Ok(i.conn);
             }
         }
         self.connect().await
     }
 
-    /// Returns a connection whose response has been fully read.
-    pub fn checkin(&self, s: SendRequest<Incoming>) {
-        if s.is_closed() || self.closing.is_cancelled() {
+    /// Returns a connection whose response was read to the end.
+    pub fn checkin(&self, mut conn: UpstreamConn) {
+        if self.closing.load(Ordering::Relaxed) || !conn.buf.is_empty() {
             return;
         }
+        conn.buf.release();
+        conn.reused = true;
         let mut idle = self.idle.lock();
         if idle.len() < MAX_IDLE {
-            idle.push(s);
+            idle.push(Idle { conn, since: Instant::now() });
         }
     }
 
@@ -88,46 +191,35 @@ impl Upstream {
 
     /// Closes every connection, in flight or idle (the deregistration delay ended).
     pub fn close_all(&self) {
-        self.closing.cancel();
+        self.closing.store(true, Ordering::Relaxed);
         self.close_idle();
+        for s in self.live.lock().values() {
+            let _ = s.shutdown(std::net::Shutdown::Both);
+        }
     }
 
-    async fn connect(&self) -> Result<SendRequest<Incoming>, ConnectError> {
+    async fn connect(&self) -> Result<UpstreamConn, ConnectError> {
         let tcp = match tokio::time::timeout(CONNECT_TIMEOUT, TcpStream::connect(self.addr)).await {
             Err(_) => return Err(ConnectError::Timeout),
             Ok(Err(e)) => return Err(ConnectError::Failed(e)),
             Ok(Ok(s)) => s,
         };
         let _ = tcp.set_nodelay(true);
-        let io = IdleIo::new(tcp, Duration::from_millis(self.idle_timeout_ms.load(Ordering::Relaxed)));
-        let closing = self.closing.clone();
-        match &self.tls {
-            None => handshake(io, closing).await,
+        let dup = socket2::SockRef::from(&tcp).try_clone().map_err(ConnectError::Failed)?;
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        self.live.lock().insert(id, dup);
+        let registered = Registered { id, registry: self.live.clone() };
+        let io = match &self.tls {
+            None => UpstreamIo::Plain(tcp),
             Some(cfg) => {
                 let name = rustls::pki_types::ServerName::IpAddress(self.addr.ip().into());
-                let tls = tokio::time::timeout(CONNECT_TIMEOUT, tokio_rustls::TlsConnector::from(cfg.clone()).connect(name, io))
+                let tls = tokio::time::timeout(CONNECT_TIMEOUT, tokio_rustls::TlsConnector::from(cfg.clone()).connect(name, tcp))
                     .await
                     .map_err(|_| ConnectError::Failed(io::Error::new(io::ErrorKind::TimedOut, "TLS handshake with the target timed out")))?
                     .map_err(ConnectError::Failed)?;
-                handshake(tls, closing).await
+                UpstreamIo::Tls(Box::new(tls))
             }
-        }
+        };
+        Ok(UpstreamConn { io, buf: Buf::new(), reused: false, _registered: registered })
     }
-}
-
-async fn handshake<I>(io: I, closing: CancellationToken) -> Result<SendRequest<Incoming>, ConnectError>
-where
-    I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + Unpin + 'static,
-{
-    let (sender, conn) = hyper::client::conn::http1::Builder::new()
-        .handshake::<_, Incoming>(TokioIo::new(io))
-        .await
-        .map_err(|e| ConnectError::Failed(io::Error::other(e)))?;
-    tokio::spawn(async move {
-        tokio::select! {
-            r = conn => if let Err(e) = r { tracing::trace!(error = %e, "target connection ended") },
-            _ = closing.cancelled() => {}
-        }
-    });
-    Ok(sender)
 }
