@@ -45,11 +45,9 @@ impl ClientIo for TcpStream {
 
     /// tokio reports a newly accepted socket readable before any byte arrives; `peek` waits
     /// through that, so a connection that never sends holds no read buffer.
-    fn wait_first_byte(&self) -> impl Future<Output = io::Result<()>> + Send {
-        async move {
-            let mut byte = [0u8; 1];
-            self.peek(&mut byte).await.map(|_| ())
-        }
+    async fn wait_first_byte(&self) -> io::Result<()> {
+        let mut byte = [0u8; 1];
+        self.peek(&mut byte).await.map(|_| ())
     }
 }
 
