@@ -183,6 +183,7 @@ REQUIRED = {
         "Matcher", "LoadBalancerArns", "TargetType", "ProtocolVersion", "IpAddressType",
     ],
     "Listener": ["ListenerArn", "LoadBalancerArn", "Port", "Protocol", "DefaultActions"],
+    "Rule": ["RuleArn", "Priority", "Conditions", "Actions", "IsDefault"],
     "TargetHealthDescription": ["Target", "HealthCheckPort", "TargetHealth"],
     "TagDescription": ["ResourceArn", "Tags"],
     "Limit": ["Name", "Max"],
@@ -364,6 +365,69 @@ def main():
     lat2 = call("ModifyListenerAttributes", ListenerArn=l_arn, Attributes=[{"Key": "routing.http.response.server.enabled", "Value": "false"}])["Attributes"]
     expect("ModifyListenerAttributes keys", {x["Key"] for x in lat2}, {x["Key"] for x in lat})
     expect("ModifyListenerAttributes server header", {x["Key"]: x["Value"] for x in lat2}.get("routing.http.response.server.enabled"), "false")
+
+    # --- rules ----------------------------------------------------------------------------
+    bogus_l = l_arn[:-1] + ("0" if l_arn[-1] != "0" else "1")
+    conditions = [
+        {"Field": "path-pattern", "PathPatternConfig": {"Values": ["/api/*"]}},
+        {"Field": "host-header", "Values": ["a.example.com"]},
+        {"Field": "http-header", "HttpHeaderConfig": {"HttpHeaderName": "X-Env", "Values": ["dev"]}},
+        {"Field": "query-string", "QueryStringConfig": {"Values": [{"Key": "v", "Value": "2"}]}},
+        {"Field": "http-request-method", "HttpRequestMethodConfig": {"Values": ["GET"]}},
+    ]
+    # AWS shows host-header and path-pattern in both spellings, the others in their config.
+    shown = [
+        {"Field": "path-pattern", "Values": ["/api/*"], "PathPatternConfig": {"Values": ["/api/*"]}},
+        {"Field": "host-header", "Values": ["a.example.com"], "HostHeaderConfig": {"Values": ["a.example.com"]}},
+    ] + conditions[2:]
+    r1 = call("CreateRule", ListenerArn=l_arn, Priority=10, Conditions=conditions, Actions=[dict(fwd, Order=1)], Tags=[{"Key": "suite", "Value": "conformance"}])["Rules"][0]
+    present("Rule", r1, "CreateRule")
+    expect("CreateRule.Priority", r1.get("Priority"), "10")
+    expect("CreateRule.IsDefault", r1.get("IsDefault"), False)
+    expect("CreateRule.Conditions", r1.get("Conditions"), shown)
+    expect("CreateRule.Actions ForwardConfig", r1["Actions"][0].get("ForwardConfig", {}).get("TargetGroups"), [{"TargetGroupArn": tg_arn, "Weight": 5}])
+    expect("CreateRule.Actions Order", r1["Actions"][0].get("Order"), 1)
+    if not r1.get("RuleArn", "").startswith(l_arn.replace(":listener/", ":listener-rule/") + "/"):
+        problem(f"CreateRule.RuleArn {r1.get('RuleArn')} is not under the listener {l_arn}")
+    sip = [{"Field": "source-ip", "SourceIpConfig": {"Values": ["192.0.2.0/24", "2001:db8::/32"]}}]
+    r2 = call("CreateRule", ListenerArn=l_arn, Priority=20, Conditions=sip, Actions=[fixed])["Rules"][0]
+    expect("CreateRule(source-ip).Conditions", r2.get("Conditions"), sip)
+    expect("CreateRule(fixed-response).Actions", r2.get("Actions"), [fixed])
+    rules = call("DescribeRules", ListenerArn=l_arn)["Rules"]
+    for i, r in enumerate(rules):
+        present("Rule", r, f"DescribeRules[{i}]")
+    expect("DescribeRules priorities", [r.get("Priority") for r in rules], ["10", "20", "default"])
+    expect("DescribeRules rules", rules[:2], [r1, r2])
+    default_rule = rules[2]
+    expect("DescribeRules default rule", (default_rule.get("IsDefault"), default_rule.get("Conditions")), (True, []))
+    expect("DescribeRules default actions", default_rule.get("Actions"), call("DescribeListeners", ListenerArns=[l_arn])["Listeners"][0]["DefaultActions"])
+    expect("DescribeRules(RuleArns)", call("DescribeRules", RuleArns=[r2["RuleArn"], default_rule["RuleArn"]])["Rules"], [r2, default_rule])
+    page = call("DescribeRules", ListenerArn=l_arn, PageSize=2)
+    expect("DescribeRules(PageSize=2)", (len(page["Rules"]), "NextMarker" in page), (2, True))
+    pages = list(elb.get_paginator("describe_rules").paginate(ListenerArn=l_arn, PageSize=1))
+    raw.pop("last", None)
+    expect("describe_rules paginator", [r["Priority"] for p in pages for r in p["Rules"]], ["10", "20", "default"])
+    m = call("ModifyRule", RuleArn=r1["RuleArn"], Conditions=[{"Field": "path-pattern", "Values": ["/v2/*"]}])["Rules"][0]
+    present("Rule", m, "ModifyRule")
+    expect("ModifyRule.Conditions", m.get("Conditions"), [{"Field": "path-pattern", "Values": ["/v2/*"], "PathPatternConfig": {"Values": ["/v2/*"]}}])
+    expect("ModifyRule.Actions (unchanged)", m.get("Actions"), r1["Actions"])
+    sp = call("SetRulePriorities", RulePriorities=[{"RuleArn": r1["RuleArn"], "Priority": 20}, {"RuleArn": r2["RuleArn"], "Priority": 10}])["Rules"]
+    for i, r in enumerate(sp):
+        present("Rule", r, f"SetRulePriorities[{i}]")
+    expect("SetRulePriorities", [(r["RuleArn"], r["Priority"]) for r in sp], [(r1["RuleArn"], "20"), (r2["RuleArn"], "10")])
+    expect("DescribeTags(rule)", call("DescribeTags", ResourceArns=[r1["RuleArn"]])["TagDescriptions"][0]["Tags"], [{"Key": "suite", "Value": "conformance"}])
+    bogus_rule = r1["RuleArn"][:-1] + ("0" if r1["RuleArn"][-1] != "0" else "1")
+    expect_error("PriorityInUseException", "PriorityInUse", "create_rule", ListenerArn=l_arn, Priority=10, Conditions=sip, Actions=[fixed])
+    expect_error("RuleNotFoundException", "RuleNotFound", "describe_rules", RuleArns=[bogus_rule])
+    expect_error("RuleNotFoundException", "RuleNotFound", "set_rule_priorities", RulePriorities=[{"RuleArn": bogus_rule, "Priority": 30}])
+    expect_error("OperationNotPermittedException", "OperationNotPermitted", "delete_rule", RuleArn=default_rule["RuleArn"])
+    expect_error("OperationNotPermittedException", "OperationNotPermitted", "modify_rule", RuleArn=default_rule["RuleArn"], Conditions=sip)
+    expect_error("ListenerNotFoundException", "ListenerNotFound", "describe_rules", ListenerArn=bogus_l)
+    expect_error(None, "ValidationError", "create_rule", ListenerArn=l_arn, Priority=30, Conditions=[{"Field": "cookie", "Values": ["x"]}], Actions=[fixed])
+    expect_error(None, "ValidationError", "create_rule", ListenerArn=l_arn, Priority=30, Actions=[fixed],
+                 Conditions=[{"Field": "path-pattern", "PathPatternConfig": {"Values": ["/1", "/2", "/3", "/4", "/5", "/6"]}}])
+    call("DeleteRule", RuleArn=r2["RuleArn"])
+    expect("DescribeRules after DeleteRule", [r["Priority"] for r in call("DescribeRules", ListenerArn=l_arn)["Rules"]], ["20", "default"])
 
     # --- tags -----------------------------------------------------------------------------
     call("AddTags", ResourceArns=[lb_arn, tg_arn, l_arn], Tags=[{"Key": "env", "Value": "test"}, {"Key": "empty", "Value": ""}])

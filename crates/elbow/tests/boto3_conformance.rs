@@ -12,9 +12,11 @@ const IMPLEMENTED: &[&str] = &[
     "AddTags",
     "CreateListener",
     "CreateLoadBalancer",
+    "CreateRule",
     "CreateTargetGroup",
     "DeleteListener",
     "DeleteLoadBalancer",
+    "DeleteRule",
     "DeleteTargetGroup",
     "DeregisterTargets",
     "DescribeAccountLimits",
@@ -23,6 +25,7 @@ const IMPLEMENTED: &[&str] = &[
     "DescribeListeners",
     "DescribeLoadBalancerAttributes",
     "DescribeLoadBalancers",
+    "DescribeRules",
     "DescribeTags",
     "DescribeTargetGroupAttributes",
     "DescribeTargetGroups",
@@ -30,11 +33,13 @@ const IMPLEMENTED: &[&str] = &[
     "ModifyListener",
     "ModifyListenerAttributes",
     "ModifyLoadBalancerAttributes",
+    "ModifyRule",
     "ModifyTargetGroup",
     "ModifyTargetGroupAttributes",
     "RegisterTargets",
     "RemoveTags",
     "SetIpAddressType",
+    "SetRulePriorities",
     "SetSecurityGroups",
     "SetSubnets",
 ];
@@ -46,7 +51,7 @@ fn every_implemented_elbv2_operation_parses_in_boto3_as_the_model_promises() {
     let python = root.join(".venv/bin/python");
     assert!(python.exists(), "{} is missing; ./scripts/test installs the venv", python.display());
     let port = free_port("127.0.0.1");
-    // `timeout` bounds the script (it makes ~100 calls, a few seconds).
+    // `timeout` bounds the script (it makes ~130 calls, a few seconds).
     let out = Command::new("timeout")
         .arg("120")
         .arg(&python)

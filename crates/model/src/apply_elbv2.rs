@@ -120,6 +120,10 @@ pub(crate) fn apply(r: &mut RegionState, op: &Elbv2Command) -> Result<(), ModelE
             }
             Ok(())
         }
+        Elbv2Command::CreateRule(c) => crate::apply_rules::create_rule(r, c),
+        Elbv2Command::ModifyRule { arn, conditions, actions } => crate::apply_rules::modify_rule(r, arn, conditions.as_deref(), actions.as_deref()),
+        Elbv2Command::DeleteRule { arn } => crate::apply_rules::delete_rule(r, arn),
+        Elbv2Command::SetRulePriorities { priorities } => crate::apply_rules::set_rule_priorities(r, priorities),
         Elbv2Command::AddTags { arns, tags: new } => {
             for arn in arns {
                 tags::merge(tags_of(r, arn)?, new, arn)?;
@@ -607,7 +611,7 @@ fn deregister_targets(r: &mut RegionState, arn: &str, targets: &[TargetInput], n
 
 /// Checks actions of a listener or rule (ELBv2 `Action` reference; ALB guide "Rule action
 /// types"), returning them sorted by `Order`.
-fn check_actions(r: &RegionState, lb: &LoadBalancer, protocol: Protocol, actions: &[Action], field: &str) -> Result<Vec<Action>, ModelError> {
+pub(crate) fn check_actions(r: &RegionState, lb: &LoadBalancer, protocol: Protocol, actions: &[Action], field: &str) -> Result<Vec<Action>, ModelError> {
     if actions.is_empty() {
         return Err(ModelError::invalid(field, "At least one action must be specified"));
     }

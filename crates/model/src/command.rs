@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::ec2::SecurityGroupRule;
 use crate::ids::Millis;
-use crate::listener::Action;
+use crate::listener::{Action, RuleCondition};
 use crate::load_balancer::{IpAddressType, LoadBalancerType, Scheme};
 use crate::target_group::{HealthCheckPort, Matcher, Protocol, ProtocolVersion, TargetGroupIpAddressType, TargetType};
 
@@ -174,6 +174,23 @@ pub struct ModifyListener {
     pub alpn_policy: Option<Vec<String>>,
 }
 
+/// `CreateRule` with ids chosen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreateRule {
+    /// New ARN (`…:listener-rule/app/<lb>/<lb-id>/<listener-id>/<id>`).
+    pub arn: String,
+    /// `ListenerArn`.
+    pub listener_arn: String,
+    /// `Priority`, 1–50000.
+    pub priority: u32,
+    /// `Conditions`.
+    pub conditions: Vec<RuleCondition>,
+    /// `Actions`.
+    pub actions: Vec<Action>,
+    /// `Tags`.
+    pub tags: Vec<(String, String)>,
+}
+
 /// The ELBv2 actions that change state.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Elbv2Command {
@@ -266,6 +283,27 @@ pub enum Elbv2Command {
         arn: String,
         /// `Attributes`.
         attributes: Vec<(String, String)>,
+    },
+    /// `CreateRule`.
+    CreateRule(CreateRule),
+    /// `ModifyRule`: absent lists keep their values; the default rule takes actions only.
+    ModifyRule {
+        /// `RuleArn`.
+        arn: String,
+        /// `Conditions`.
+        conditions: Option<Vec<RuleCondition>>,
+        /// `Actions`.
+        actions: Option<Vec<Action>>,
+    },
+    /// `DeleteRule` (never the default rule).
+    DeleteRule {
+        /// `RuleArn`.
+        arn: String,
+    },
+    /// `SetRulePriorities`: all or nothing.
+    SetRulePriorities {
+        /// (`RuleArn`, `Priority`) pairs.
+        priorities: Vec<(String, u32)>,
     },
     /// `AddTags`.
     AddTags {

@@ -11,6 +11,7 @@
 
 mod apply_ec2;
 mod apply_elbv2;
+mod apply_rules;
 pub mod attributes;
 mod aws_enum;
 pub mod command;

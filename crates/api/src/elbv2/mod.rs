@@ -5,6 +5,7 @@ mod attributes;
 mod listeners;
 mod load_balancers;
 mod render;
+mod rules;
 mod tags;
 mod target_groups;
 mod targets;
@@ -48,6 +49,11 @@ pub(crate) async fn dispatch(api: &Api, req: &Request) -> Result<String, ApiErro
         "DeleteListener" => listeners::delete(api, req).await?,
         "DescribeListenerAttributes" => attributes::describe_listener(api, req, &mut x)?,
         "ModifyListenerAttributes" => attributes::modify_listener(api, req, &mut x).await?,
+        "CreateRule" => rules::create(api, req, &mut x).await?,
+        "DescribeRules" => rules::describe(api, req, &mut x)?,
+        "ModifyRule" => rules::modify(api, req, &mut x).await?,
+        "DeleteRule" => rules::delete(api, req).await?,
+        "SetRulePriorities" => rules::set_priorities(api, req, &mut x).await?,
         "AddTags" => tags::add(api, req).await?,
         "RemoveTags" => tags::remove(api, req).await?,
         "DescribeTags" => tags::describe(api, req, &mut x)?,

@@ -1,8 +1,8 @@
-//! XML of ELBv2 output shapes (`LoadBalancer`, `TargetGroup`, `Listener`, `Action`), member
-//! order as in the service model.
+//! XML of ELBv2 output shapes (`LoadBalancer`, `TargetGroup`, `Listener`, `Action`, `Rule`),
+//! member order as in the service model.
 
 use model::listener::Action;
-use model::{Listener, LoadBalancer, RegionState, TargetGroup};
+use model::{Listener, LoadBalancer, RegionState, RuleCondition, TargetGroup};
 
 use crate::xml::{Xml, timestamp};
 
@@ -105,5 +105,47 @@ pub(crate) fn listener(x: &mut Xml, l: &Listener) {
     x.opt("SslPolicy", l.ssl_policy.as_deref()).list("DefaultActions", "member", &l.default_actions, action);
     if !l.alpn_policy.is_empty() {
         x.strings("AlpnPolicy", "member", &l.alpn_policy);
+    }
+}
+
+/// A `Rule`; `priority` `None` is the default rule (`Priority` `default`, `IsDefault` true, no
+/// conditions).
+pub(crate) fn rule(x: &mut Xml, arn: &str, priority: Option<u32>, conditions: &[RuleCondition], actions: &[Action]) {
+    x.text("RuleArn", arn)
+        .text("Priority", priority.map_or_else(|| "default".to_string(), |p| p.to_string()))
+        .list("Conditions", "member", conditions, condition)
+        .list("Actions", "member", actions, action)
+        .text("IsDefault", if priority.is_none() { "true" } else { "false" });
+}
+
+/// A `RuleCondition` as AWS shows it: host-header and path-pattern both in the legacy `Values`
+/// and in their `…Config`, the other fields in their `…Config` only.
+fn condition(x: &mut Xml, c: &RuleCondition) {
+    x.text("Field", &c.field);
+    let config = |x: &mut Xml, tag: &str| {
+        x.elem(tag, |x| {
+            x.strings("Values", "member", &c.values);
+        });
+    };
+    match c.field.as_str() {
+        "host-header" => config(x.strings("Values", "member", &c.values), "HostHeaderConfig"),
+        "path-pattern" => config(x.strings("Values", "member", &c.values), "PathPatternConfig"),
+        "http-request-method" => config(x, "HttpRequestMethodConfig"),
+        "source-ip" => config(x, "SourceIpConfig"),
+        "http-header" => {
+            if let Some(h) = &c.http_header {
+                x.elem("HttpHeaderConfig", |x| {
+                    x.text("HttpHeaderName", &h.name).strings("Values", "member", &h.values);
+                });
+            }
+        }
+        "query-string" => {
+            x.elem("QueryStringConfig", |x| {
+                x.list("Values", "member", &c.query_string, |x, q| {
+                    x.opt("Key", q.key.as_deref()).text("Value", &q.value);
+                });
+            });
+        }
+        _ => {}
     }
 }

@@ -93,7 +93,8 @@ pub(crate) fn describe_account_limits(p: &Params, x: &mut Xml) -> Result<(), Api
         ("target-id-registrations-per-application-load-balancer", "1000".into()),
         ("listeners-per-application-load-balancer", model::limits::LISTENERS_PER_LOAD_BALANCER.to_string()),
         ("listeners-per-network-load-balancer", model::limits::LISTENERS_PER_LOAD_BALANCER.to_string()),
-        ("rules-per-application-load-balancer", "100".into()),
+        // AWS's default is 100 and can be raised; elbow allows 1,000 (model `apply_rules`).
+        ("rules-per-application-load-balancer", "1000".into()),
         ("condition-values-per-alb-rule", "5".into()),
         ("condition-wildcards-per-alb-rule", "5".into()),
         ("target-groups-per-application-load-balancer", "100".into()),

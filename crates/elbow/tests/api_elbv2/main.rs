@@ -17,3 +17,4 @@ mod tags;
 mod regions;
 mod cli;
 mod limits;
+mod rules;
