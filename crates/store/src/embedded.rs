@@ -12,6 +12,9 @@ use crate::{ConfigStore, StoreError, decode, encode};
 
 const CONFIG: TableDefinition<&str, &[u8]> = TableDefinition::new("config");
 const SNAPSHOT_KEY: &str = "snapshot";
+/// The snapshot's revision as 8 little-endian bytes, so a commit's conflict check reads 8 bytes
+/// instead of decoding the whole snapshot (files written before it existed lack it).
+const REVISION_KEY: &str = "revision";
 
 /// The configuration in `<data-dir>/elbow.redb`.
 pub struct EmbeddedStore {
@@ -76,18 +79,23 @@ impl ConfigStore for EmbeddedStore {
         let db = self.db.clone();
         let bytes = encode(next);
         let expected = next.revision.saturating_sub(1);
+        let next_revision = next.revision;
         tokio::task::spawn_blocking(move || -> Result<(), StoreError> {
             let wtx = db.begin_write().map_err(backend)?;
             {
                 let mut table = wtx.open_table(CONFIG).map_err(backend)?;
-                let actual = match table.get(SNAPSHOT_KEY).map_err(backend)? {
-                    Some(v) => decode(v.value())?.revision,
-                    None => 0,
+                let actual = match table.get(REVISION_KEY).map_err(backend)? {
+                    Some(v) => v.value().try_into().map(u64::from_le_bytes).map_err(|_| StoreError::Format("the stored revision is not 8 bytes".into()))?,
+                    None => match table.get(SNAPSHOT_KEY).map_err(backend)? {
+                        Some(v) => decode(v.value())?.revision,
+                        None => 0,
+                    },
                 };
                 if actual != expected {
                     return Err(StoreError::Conflict { expected, actual });
                 }
                 table.insert(SNAPSHOT_KEY, bytes.as_slice()).map_err(backend)?;
+                table.insert(REVISION_KEY, next_revision.to_le_bytes().as_slice()).map_err(backend)?;
             }
             wtx.commit().map_err(backend)
         })
