@@ -58,6 +58,10 @@ pub fn desired_probes(snapshot: &Snapshot) -> HashMap<TargetKey, ProbeSpec> {
             let matcher = hc.matcher.as_ref().and_then(|m| m.http_code.as_deref()).and_then(|c| model::parse_code_matcher(c, 100, 599)).unwrap_or_else(|| vec![(200, 200)]);
             let path = hc.path.clone().unwrap_or_else(|| "/".into());
             let kind = match hc.protocol {
+                _ if tg.protocol_version == Some(model::ProtocolVersion::Grpc) && hc.protocol.is_http() => {
+                    let codes = hc.matcher.as_ref().and_then(|m| m.grpc_code.as_deref()).and_then(|c| model::parse_code_matcher(c, 0, 99)).unwrap_or_else(|| vec![(12, 12)]);
+                    ProbeKind::Grpc { path, matcher: codes, tls: hc.protocol == Protocol::Https }
+                }
                 Protocol::Http => ProbeKind::Http { path, matcher },
                 Protocol::Https => ProbeKind::Https { path, matcher },
                 _ => ProbeKind::Tcp,
@@ -165,6 +169,9 @@ async fn probe_loop(key: TargetKey, spec: ProbeSpec, cell: Arc<model::TargetHeal
             _ = shutdown.cancelled() => return,
         }
         let result = probe(spec.addr, &spec.kind, spec.timeout, &tls).await;
+        if result == ProbeResult::Pass {
+            cell.check_passed();
+        }
         if let ProbeResult::Failed(detail) = &result {
             tracing::debug!(target_group = %key.target_group_arn, target = %key.id, port = key.port, %detail, "health check failed");
         }

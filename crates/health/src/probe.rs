@@ -33,6 +33,17 @@ pub enum ProbeKind {
         /// Accepted codes as inclusive ranges.
         matcher: Vec<(u16, u16)>,
     },
+    /// A gRPC call of `path` (default `/AWS.ALB/healthcheck`) over HTTP/2 — h2c, or h2 over TLS
+    /// when `tls` — judged by its `grpc-status` (ALB guide, "Health checks for gRPC").
+    Grpc {
+        /// `/package.service/method`.
+        path: String,
+        /// Accepted gRPC status codes as inclusive ranges (default 12, UNIMPLEMENTED: the
+        /// server is up even if it has no such method).
+        matcher: Vec<(u16, u16)>,
+        /// Over TLS (HTTPS target groups).
+        tls: bool,
+    },
 }
 
 /// Runs one check against `addr`, bounded by `timeout` as a whole.
@@ -59,7 +70,68 @@ async fn probe_inner(addr: SocketAddr, kind: &ProbeKind, tls: &Arc<rustls::Clien
                 Err(e) => ProbeResult::Failed(format!("TLS: {e}")),
             }
         }
+        ProbeKind::Grpc { path, matcher, tls: false } => grpc_call(stream, addr, path, matcher).await,
+        ProbeKind::Grpc { path, matcher, tls: true } => {
+            let name = rustls::pki_types::ServerName::IpAddress(addr.ip().into());
+            let mut cfg = (**tls).clone();
+            cfg.alpn_protocols = vec![b"h2".to_vec()];
+            match tokio_rustls::TlsConnector::from(std::sync::Arc::new(cfg)).connect(name, stream).await {
+                Ok(s) => grpc_call(s, addr, path, matcher).await,
+                Err(e) => ProbeResult::Failed(format!("TLS: {e}")),
+            }
+        }
     }
+}
+
+/// Calls `path` with an empty message and reads the gRPC status from the headers
+/// (trailers-only answer) or the trailers.
+async fn grpc_call<S>(io: S, addr: SocketAddr, path: &str, matcher: &[(u16, u16)]) -> ProbeResult
+where
+    S: AsyncRead + AsyncWrite + Send + Unpin + 'static,
+{
+    use http_body_util::BodyExt;
+    let handshake = hyper::client::conn::http2::Builder::new(hyper_util::rt::TokioExecutor::new())
+        .handshake::<_, http_body_util::Full<Bytes>>(TokioIo::new(io))
+        .await;
+    let (mut sender, conn) = match handshake {
+        Ok(x) => x,
+        Err(e) => return ProbeResult::Failed(format!("HTTP/2 handshake: {e}")),
+    };
+    let conn = tokio::spawn(conn);
+    // An empty gRPC message: not compressed, length 0 (gRPC over HTTP/2, "Length-Prefixed-Message").
+    let req = http::Request::post(format!("http://{addr}{path}"))
+        .header(http::header::CONTENT_TYPE, "application/grpc")
+        .header(http::header::TE, "trailers")
+        .header(http::header::USER_AGENT, "ELB-HealthChecker/2.0")
+        .body(http_body_util::Full::new(Bytes::from_static(&[0, 0, 0, 0, 0])));
+    let Ok(req) = req else { return ProbeResult::Failed("bad health check path".into()) };
+    let result = match sender.send_request(req).await {
+        Err(e) => ProbeResult::Failed(format!("response: {e}")),
+        Ok(resp) => {
+            let status_of = |h: &http::HeaderMap| h.get("grpc-status").and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u16>().ok());
+            let mut code = status_of(resp.headers());
+            if code.is_none() {
+                let mut body = resp.into_body();
+                while let Some(frame) = body.frame().await {
+                    match frame {
+                        Ok(f) => {
+                            if let Some(t) = f.trailers_ref() {
+                                code = status_of(t);
+                            }
+                        }
+                        Err(_) => break,
+                    }
+                }
+            }
+            match code {
+                Some(c) if matcher.iter().any(|&(lo, hi)| (lo..=hi).contains(&c)) => ProbeResult::Pass,
+                Some(c) => ProbeResult::CodeMismatch(c),
+                None => ProbeResult::Failed("no grpc-status in the answer".into()),
+            }
+        }
+    };
+    conn.abort();
+    result
 }
 
 async fn http_get<S>(io: S, addr: SocketAddr, path: &str, matcher: &[(u16, u16)]) -> ProbeResult

@@ -90,6 +90,8 @@ pub fn load_balancer_defs(kind: LoadBalancerType, scheme: Scheme) -> Vec<Attribu
                 def("load_balancing.cross_zone.enabled", BOOL, "true"),
                 def("zonal_shift.config.enabled", BOOL, "false"),
                 def("ipv6.deny_all_igw_traffic", BOOL, if scheme == Scheme::Internal { "true" } else { "false" }),
+                // elbow extension: a request head must arrive whole within this (slowloris).
+                def(ELBOW_HEADER_TIMEOUT, ValueRule::Int { min: 1, max: 4000 }, "60"),
             ]);
         }
         LoadBalancerType::Network => {
@@ -144,6 +146,7 @@ pub fn target_group_defs(tg: &TargetGroup) -> Vec<AttributeDef> {
                 cross_zone,
             ];
             d.extend(health);
+            d.extend(elbow_target_group_defs());
             d
         }
         Some(Protocol::Geneve) => vec![
@@ -211,6 +214,39 @@ pub fn listener_defs(protocol: Protocol) -> Vec<AttributeDef> {
         ],
         Protocol::Udp | Protocol::Quic => Vec::new(),
     }
+}
+
+/// Prefix of elbow's own attribute keys. AWS clients send any `^[a-zA-Z0-9._]+$` key, so these
+/// travel through the same API calls; AWS itself would refuse them.
+pub const ELBOW_PREFIX: &str = "elbow.";
+
+/// Load balancer: seconds a request head may take to arrive (slowloris protection; ALB has only
+/// its idle timeout).
+pub const ELBOW_HEADER_TIMEOUT: &str = "elbow.routing.http.request_header_timeout_seconds";
+
+/// Target group: consistent hashing key, `none` (use `load_balancing.algorithm.type`),
+/// `source_ip` or `http_header` (as HAProxy `balance source`/`hdr`, Envoy `ring_hash`).
+pub const ELBOW_HASH_KEY: &str = "elbow.load_balancing.hash_key";
+/// Target group: the header hashed when the hash key is `http_header`.
+pub const ELBOW_HASH_HEADER: &str = "elbow.load_balancing.hash_header_name";
+/// Target group: retry idempotent requests once on another target when the connection fails or
+/// closes before any response byte (ALB never retries).
+pub const ELBOW_RETRY_ENABLED: &str = "elbow.retry.enabled";
+/// Target group: seconds to wait for a response head before an idempotent request is retried
+/// on another target (0 = wait for the idle timeout, as ALB).
+pub const ELBOW_RETRY_TIMEOUT: &str = "elbow.retry.per_try_timeout_seconds";
+/// Target group: failed requests in a row that take a target out of rotation until an active
+/// health check passes (0 = off).
+pub const ELBOW_PASSIVE_FAILURES: &str = "elbow.passive_health.consecutive_failures";
+
+fn elbow_target_group_defs() -> [AttributeDef; 5] {
+    [
+        def(ELBOW_HASH_KEY, ValueRule::OneOf(&["none", "source_ip", "http_header"]), "none"),
+        def(ELBOW_HASH_HEADER, ValueRule::Text(40), ""),
+        def(ELBOW_RETRY_ENABLED, BOOL, "true"),
+        def(ELBOW_RETRY_TIMEOUT, ValueRule::Int { min: 0, max: 4000 }, "0"),
+        def(ELBOW_PASSIVE_FAILURES, ValueRule::Int { min: 0, max: 100 }, "2"),
+    ]
 }
 
 /// The effective value of `key`: the set value, else the default; `None` if `key` does not

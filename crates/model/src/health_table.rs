@@ -97,6 +97,17 @@ pub struct TargetHealthCell {
     detail: Mutex<TargetHealth>,
     /// The table's version, bumped whenever a cell's healthy bit flips.
     version: Arc<AtomicU64>,
+    /// When the target last became healthy (ms since the epoch), for slow start.
+    healthy_since: AtomicU64,
+    /// Failed requests took it out of rotation until an active check passes (elbow's passive
+    /// health check, `elbow.passive_health.consecutive_failures`).
+    ejected: std::sync::atomic::AtomicBool,
+    /// WebSocket connections open to this target.
+    websockets: AtomicU64,
+}
+
+fn now_ms() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
 }
 
 fn state_code(s: TargetHealthState) -> u8 {
@@ -106,30 +117,91 @@ fn state_code(s: TargetHealthState) -> u8 {
 impl TargetHealthCell {
     fn new(version: Arc<AtomicU64>) -> TargetHealthCell {
         let h = TargetHealth::registering();
-        TargetHealthCell { state: AtomicU8::new(state_code(h.state)), detail: Mutex::new(h), version }
+        TargetHealthCell {
+            state: AtomicU8::new(state_code(h.state)),
+            detail: Mutex::new(h),
+            version,
+            healthy_since: AtomicU64::new(0),
+            ejected: std::sync::atomic::AtomicBool::new(false),
+            websockets: AtomicU64::new(0),
+        }
     }
 
-    /// True if the last verdict is `healthy`. One relaxed atomic load: the proxy calls this per
-    /// request.
+    /// True if the last verdict is `healthy` and failed requests have not ejected the target.
+    /// Two relaxed atomic loads: the proxy calls this per request.
     #[inline]
     pub fn is_healthy(&self) -> bool {
-        self.state.load(Ordering::Relaxed) == TargetHealthState::Healthy as u8
+        self.state.load(Ordering::Relaxed) == TargetHealthState::Healthy as u8 && !self.ejected.load(Ordering::Relaxed)
     }
 
-    /// The full verdict.
+    /// When the target last became healthy (ms since the epoch; 0 if never).
+    pub fn healthy_since(&self) -> u64 {
+        self.healthy_since.load(Ordering::Relaxed)
+    }
+
+    /// The full verdict, as `DescribeTargetHealth` shows it (a passive ejection shows as
+    /// `unhealthy`/`Target.FailedHealthChecks`).
     pub fn get(&self) -> TargetHealth {
-        self.detail.lock().unwrap_or_else(|e| e.into_inner()).clone()
+        let d = self.detail.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        if self.ejected.load(Ordering::Relaxed) && d.state == TargetHealthState::Healthy {
+            return TargetHealth {
+                state: TargetHealthState::Unhealthy,
+                reason: Some(TargetHealthReason::FailedHealthChecks),
+                description: Some("Requests to the target failed repeatedly; it is out of rotation until a health check passes (elbow passive health check)".into()),
+            };
+        }
+        d
     }
 
-    /// Records a verdict.
+    /// Records a verdict of the active checks. A passing check lifts a passive ejection.
     pub fn set(&self, h: TargetHealth) {
         let mut d = self.detail.lock().unwrap_or_else(|e| e.into_inner());
-        let was_healthy = d.state == TargetHealthState::Healthy;
+        let was = self.is_healthy();
+        if h.state == TargetHealthState::Healthy {
+            if d.state != TargetHealthState::Healthy {
+                self.healthy_since.store(now_ms(), Ordering::Relaxed);
+            }
+            self.ejected.store(false, Ordering::Relaxed);
+        }
         self.state.store(state_code(h.state), Ordering::Release);
-        if was_healthy != (h.state == TargetHealthState::Healthy) {
+        *d = h;
+        if was != self.is_healthy() {
             self.version.fetch_add(1, Ordering::Release);
         }
-        *d = h;
+    }
+
+    /// Takes the target out of rotation after failed requests, until an active check passes.
+    pub fn eject(&self) {
+        if !self.ejected.swap(true, Ordering::Relaxed) {
+            self.version.fetch_add(1, Ordering::Release);
+        }
+    }
+
+    /// A health check passed: lifts a passive ejection (verdicts that do not change are not
+    /// `set`, so the checker reports every pass).
+    pub fn check_passed(&self) {
+        if self.ejected.swap(false, Ordering::Relaxed) {
+            self.version.fetch_add(1, Ordering::Release);
+        }
+    }
+
+    /// True while a passive ejection holds.
+    pub fn is_ejected(&self) -> bool {
+        self.ejected.load(Ordering::Relaxed)
+    }
+
+    /// Counts a WebSocket connection opened (+1) or closed (-1).
+    pub fn websocket(&self, opened: bool) {
+        if opened {
+            self.websockets.fetch_add(1, Ordering::Relaxed);
+        } else {
+            self.websockets.fetch_sub(1, Ordering::Relaxed);
+        }
+    }
+
+    /// WebSocket connections open to the target now.
+    pub fn websockets(&self) -> u64 {
+        self.websockets.load(Ordering::Relaxed)
     }
 }
 
@@ -159,6 +231,11 @@ impl HealthTable {
     /// their healthy sets and recompute only on change.
     pub fn version(&self) -> Arc<AtomicU64> {
         self.version.clone()
+    }
+
+    /// The cell of `key`, if one exists.
+    pub fn existing(&self, key: &TargetKey) -> Option<Arc<TargetHealthCell>> {
+        self.cells.read().unwrap_or_else(|e| e.into_inner()).get(key).cloned()
     }
 
     /// The verdict for `key`, if a cell exists.

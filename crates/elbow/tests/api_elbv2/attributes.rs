@@ -38,6 +38,8 @@ async fn describe_attributes_lists_every_key_with_awss_defaults() {
         ("routing.http.xff_header_processing.mode", "append"),
         ("routing.http2.enabled", "true"),
         ("waf.fail_open.enabled", "false"),
+        // elbow's extension (documented in the README), listed so users can find it.
+        ("elbow.routing.http.request_header_timeout_seconds", "60"),
     ]);
     assert_eq!(lb_attributes(&c, &lb).await, alb_defaults);
 
@@ -56,6 +58,11 @@ async fn describe_attributes_lists_every_key_with_awss_defaults() {
         ("target_group_health.dns_failover.minimum_healthy_targets.percentage", "off"),
         ("target_group_health.unhealthy_state_routing.minimum_healthy_targets.count", "1"),
         ("target_group_health.unhealthy_state_routing.minimum_healthy_targets.percentage", "off"),
+        ("elbow.load_balancing.hash_key", "none"),
+        ("elbow.load_balancing.hash_header_name", ""),
+        ("elbow.retry.enabled", "true"),
+        ("elbow.retry.per_try_timeout_seconds", "0"),
+        ("elbow.passive_health.consecutive_failures", "2"),
     ]);
     assert_eq!(tg_attributes(&c, &tg).await, tg_defaults);
 
@@ -90,7 +97,7 @@ async fn modify_attributes_returns_the_full_list_and_describe_agrees() {
         .await
         .unwrap();
     let returned = attr_map(out.attributes().iter().map(|a| (a.key(), a.value())));
-    assert_eq!(returned.len(), 23, "every key, not just the changed ones: {returned:?}");
+    assert_eq!(returned.len(), 24, "every key, not just the changed ones: {returned:?}");
     assert_eq!(returned["idle_timeout.timeout_seconds"], "120");
     assert_eq!(returned["routing.http.desync_mitigation_mode"], "strictest");
     assert_eq!(returned["routing.http2.enabled"], "true");
@@ -106,7 +113,7 @@ async fn modify_attributes_returns_the_full_list_and_describe_agrees() {
         .await
         .unwrap();
     let returned = attr_map(out.attributes().iter().map(|a| (a.key(), a.value())));
-    assert_eq!(returned.len(), 14, "{returned:?}");
+    assert_eq!(returned.len(), 19, "{returned:?}");
     assert_eq!(returned["stickiness.enabled"], "true");
     assert_eq!(returned["stickiness.lb_cookie.duration_seconds"], "604800");
     assert_eq!(returned["deregistration_delay.timeout_seconds"], "0");
