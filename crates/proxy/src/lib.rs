@@ -11,7 +11,11 @@
 
 #![forbid(unsafe_code)]
 
+mod choose;
 pub mod h1;
+pub mod h2;
+pub mod rules;
+pub mod sticky;
 mod listener;
 pub mod routing;
 mod upstream;
@@ -30,7 +34,8 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::listener::ListenerTask;
-use crate::routing::{ListenerRoutes, RouteAction, TargetGroupRoute, XffMode};
+use crate::routing::{DesyncMode, ForwardRoute, HashOn, ListenerRoutes, RouteAction, Stickiness, TargetGroupRoute, TargetProtocol, XffMode};
+use crate::rules::RuleSet;
 pub use crate::upstream::Upstream;
 
 /// Node-wide data-plane settings.
@@ -38,6 +43,8 @@ pub use crate::upstream::Upstream;
 pub struct ProxyConfig {
     /// The address every listener binds (`--listen-addr`).
     pub listen_addr: IpAddr,
+    /// Secret of stickiness cookies (32 bytes, kept in the data directory).
+    pub cookie_secret: [u8; 32],
 }
 
 /// A socket bound ahead of the commit that creates its listener.
@@ -54,13 +61,12 @@ pub struct Proxy {
     bound: Mutex<Vec<u16>>,
     tracker: TaskTracker,
     applied: watch::Sender<u64>,
+    cookie_key: Arc<sticky::CookieKey>,
 }
 
 /// The runtime of one registration, kept across snapshots while it does not change.
 struct TargetRuntime {
     target: Arc<Target<Upstream>>,
-    /// The registration it belongs to.
-    registered_at: Millis,
     /// When draining ends, once deregistered.
     drain_until: Option<Millis>,
 }
@@ -84,6 +90,7 @@ impl Proxy {
     /// A data plane that reads target health from `health`.
     pub fn new(config: ProxyConfig, health: Arc<HealthTable>) -> Arc<Proxy> {
         Arc::new(Proxy {
+            cookie_key: Arc::new(sticky::CookieKey::new(&config.cookie_secret)),
             config,
             health,
             prebound: Mutex::new(HashMap::new()),
@@ -132,9 +139,10 @@ impl Proxy {
         let mut listeners: HashMap<u16, ListenerTask> = HashMap::new();
         let mut targets: HashMap<(TargetKey, Millis), TargetRuntime> = HashMap::new();
         let tls = tls::target_client_config(&[]);
+        let tls_h2 = tls::target_client_config(&[b"h2"]);
         loop {
             let snap = snapshots.borrow_and_update().clone();
-            let unbound = self.apply(&snap, &mut listeners, &mut targets, &tls, &shutdown);
+            let unbound = self.apply(&snap, &mut listeners, &mut targets, (&tls, &tls_h2), &shutdown);
             self.applied.send_replace(snap.revision);
             // Drop prebound sockets nobody claimed (their command failed after the bind).
             self.prebound.lock().retain(|_, p| p.at.elapsed() < Duration::from_secs(30));
@@ -161,7 +169,7 @@ impl Proxy {
         snap: &Snapshot,
         listeners: &mut HashMap<u16, ListenerTask>,
         targets: &mut HashMap<(TargetKey, Millis), TargetRuntime>,
-        tls: &Arc<rustls::ClientConfig>,
+        tls: (&Arc<rustls::ClientConfig>, &Arc<rustls::ClientConfig>),
         node_stop: &CancellationToken,
     ) -> bool {
         let now = now_millis();
@@ -178,27 +186,20 @@ impl Proxy {
                 }
                 let attr = |k: &str| attributes::load_balancer_attribute(lb, k).unwrap_or_default();
                 let idle_timeout = Duration::from_secs(attr("idle_timeout.timeout_seconds").parse().unwrap_or(60));
-                let Some(action) = l.default_actions.last() else { continue };
-                let route = match action.kind {
-                    model::ActionType::Forward => {
-                        let Some(tg_arn) = action.target_group_arns().next() else { continue };
-                        let Some(tg) = region.target_groups.get(tg_arn) else { continue };
-                        let g = groups
-                            .entry(tg.arn.clone())
-                            .or_insert_with(|| Arc::new(self.target_group_route(tg, idle_timeout, tls, targets, &mut seen, &version, now)))
-                            .clone();
-                        RouteAction::Forward(g)
+                let mut compile = |actions: &[model::Action]| -> Option<RouteAction> {
+                    let action = actions.last()?;
+                    match action.kind {
+                        model::ActionType::Forward => {
+                            let f = self.forward_route(action, region, &mut groups, idle_timeout, tls, targets, &mut seen, &version, now)?;
+                            Some(RouteAction::Forward(Arc::new(f)))
+                        }
+                        model::ActionType::FixedResponse => action.fixed_response.as_ref().map(|f| RouteAction::FixedResponse(Arc::new(f.clone()))),
+                        model::ActionType::Redirect => action.redirect.as_ref().map(|r| RouteAction::Redirect(Arc::new(r.clone()))),
+                        _ => None,
                     }
-                    model::ActionType::FixedResponse => match &action.fixed_response {
-                        Some(f) => RouteAction::FixedResponse(Arc::new(f.clone())),
-                        None => continue,
-                    },
-                    model::ActionType::Redirect => match &action.redirect {
-                        Some(r) => RouteAction::Redirect(Arc::new(r.clone())),
-                        None => continue,
-                    },
-                    _ => continue,
                 };
+                let Some(default_action) = compile(&l.default_actions) else { continue };
+                let compiled: Vec<(&model::Rule, RouteAction)> = region.rules_of(&l.arn).into_iter().filter_map(|r| compile(&r.actions).map(|a| (r, a))).collect();
                 let xff = match attr("routing.http.xff_header_processing.mode").as_str() {
                     "preserve" => XffMode::Preserve,
                     "remove" => XffMode::Remove,
@@ -213,12 +214,16 @@ impl Proxy {
                         scheme: "http",
                         idle_timeout,
                         client_keep_alive: Duration::from_secs(attr("client_keep_alive.seconds").parse().unwrap_or(3600)),
+                        header_timeout: Duration::from_secs(attr(attributes::ELBOW_HEADER_TIMEOUT).parse().unwrap_or(60)),
+                        desync: DesyncMode::parse(&attr("routing.http.desync_mitigation_mode")).unwrap_or_default(),
                         xff,
                         xff_client_port: attr("routing.http.xff_client_port.enabled") == "true",
                         preserve_host: attr("routing.http.preserve_host_header.enabled") == "true",
                         drop_invalid_headers: attr("routing.http.drop_invalid_header_fields.enabled") == "true",
                         server_header: lattr("routing.http.response.server.enabled") != "false",
-                        default_action: route,
+                        cookie_key: self.cookie_key.clone(),
+                        rules: RuleSet::new(compiled),
+                        default_action,
                     },
                 );
             }
@@ -276,18 +281,53 @@ impl Proxy {
     }
 
     #[allow(clippy::too_many_arguments)]
+    fn forward_route(
+        &self,
+        action: &model::Action,
+        region: &model::RegionState,
+        groups: &mut HashMap<String, Arc<TargetGroupRoute>>,
+        idle_timeout: Duration,
+        tls: (&Arc<rustls::ClientConfig>, &Arc<rustls::ClientConfig>),
+        targets: &mut HashMap<(TargetKey, Millis), TargetRuntime>,
+        seen: &mut std::collections::HashSet<(TargetKey, Millis)>,
+        version: &Arc<std::sync::atomic::AtomicU64>,
+        now: Millis,
+    ) -> Option<ForwardRoute> {
+        let weighted: Vec<(String, u32)> = match &action.forward {
+            Some(f) if !f.target_groups.is_empty() => f.target_groups.iter().map(|t| (t.target_group_arn.clone(), t.weight.unwrap_or(1))).collect(),
+            _ => vec![(action.target_group_arn.clone()?, 1)],
+        };
+        let mut out = Vec::with_capacity(weighted.len());
+        for (arn, weight) in weighted {
+            let tg = region.target_groups.get(&arn)?;
+            let g = groups.entry(arn).or_insert_with(|| Arc::new(self.target_group_route(tg, idle_timeout, tls, targets, seen, version, now))).clone();
+            out.push((g, weight));
+        }
+        let group_stickiness = action
+            .forward
+            .as_ref()
+            .and_then(|f| f.stickiness.as_ref())
+            .filter(|s| s.enabled == Some(true))
+            .map(|s| Duration::from_secs(u64::from(s.duration_seconds.unwrap_or(3600))));
+        let total_weight = out.iter().map(|(_, w)| *w).sum();
+        Some(ForwardRoute { groups: out, total_weight, group_stickiness })
+    }
+
+    #[allow(clippy::too_many_arguments)]
     fn target_group_route(
         &self,
         tg: &TargetGroup,
         idle_timeout: Duration,
-        tls: &Arc<rustls::ClientConfig>,
+        tls: (&Arc<rustls::ClientConfig>, &Arc<rustls::ClientConfig>),
         targets: &mut HashMap<(TargetKey, Millis), TargetRuntime>,
         seen: &mut std::collections::HashSet<(TargetKey, Millis)>,
         version: &Arc<std::sync::atomic::AtomicU64>,
         now: Millis,
     ) -> TargetGroupRoute {
         let mut routable = Vec::new();
-        let tls = (tg.protocol == Some(Protocol::Https)).then(|| tls.clone());
+        // HTTP/2 over TLS is negotiated with ALPN `h2`.
+        let h2 = matches!(tg.protocol_version, Some(model::ProtocolVersion::Http2 | model::ProtocolVersion::Grpc));
+        let tls = (tg.protocol == Some(Protocol::Https)).then(|| if h2 { tls.1.clone() } else { tls.0.clone() });
         for t in &tg.targets {
             let Ok(ip) = t.id.parse::<IpAddr>() else { continue };
             let key = TargetKey { target_group_arn: tg.arn.clone(), id: t.id.clone(), port: t.port };
@@ -296,7 +336,6 @@ impl Proxy {
             let cell = self.health.cell(&key);
             let rt = targets.entry(map_key).or_insert_with(|| TargetRuntime {
                 target: Arc::new(Target::new(key, SocketAddr::new(ip, t.port), cell.clone(), Upstream::new(SocketAddr::new(ip, t.port), tls.clone(), idle_timeout))),
-                registered_at: t.registered_at,
                 drain_until: None,
             });
             // A proxy a snapshot ahead of the checker may hold a cell the checker later
@@ -321,13 +360,42 @@ impl Proxy {
                 }
                 None => routable.push(rt.target.clone()),
             }
-            debug_assert_eq!(rt.registered_at, t.registered_at);
         }
         let attr = |k: &str| tg.attribute(k).unwrap_or_default();
-        let minimum = MinimumHealthy {
-            count: attr("target_group_health.unhealthy_state_routing.minimum_healthy_targets.count").parse().unwrap_or(1),
-            percentage: attr("target_group_health.unhealthy_state_routing.minimum_healthy_targets.percentage").parse().ok(),
+        let secs = |k: &str| Duration::from_secs(attr(k).parse().unwrap_or(0));
+        let hash = match attr(attributes::ELBOW_HASH_KEY).as_str() {
+            "source_ip" => HashOn::SourceIp,
+            "http_header" if !attr(attributes::ELBOW_HASH_HEADER).is_empty() => HashOn::Header(attr(attributes::ELBOW_HASH_HEADER).to_ascii_lowercase().into_bytes()),
+            _ => HashOn::None,
         };
-        TargetGroupRoute { arn: tg.arn.clone(), balancer: TargetGroupBalancer::new(routable, minimum, version.clone()) }
+        let settings = balancer::Settings {
+            algorithm: balancer::Algorithm::parse(&attr("load_balancing.algorithm.type")),
+            minimum: MinimumHealthy {
+                count: attr("target_group_health.unhealthy_state_routing.minimum_healthy_targets.count").parse().unwrap_or(1),
+                percentage: attr("target_group_health.unhealthy_state_routing.minimum_healthy_targets.percentage").parse().ok(),
+            },
+            slow_start: Some(secs("slow_start.duration_seconds")).filter(|d| !d.is_zero()),
+            consistent_hash: hash != HashOn::None,
+        };
+        let stickiness = (attr("stickiness.enabled") == "true").then(|| match attr("stickiness.type").as_str() {
+            "app_cookie" => Stickiness::AppCookie { name: attr("stickiness.app_cookie.cookie_name"), duration: secs("stickiness.app_cookie.duration_seconds") },
+            _ => Stickiness::LbCookie { duration: secs("stickiness.lb_cookie.duration_seconds") },
+        });
+        let protocol = match tg.protocol_version {
+            Some(model::ProtocolVersion::Http2) => TargetProtocol::Http2 { grpc: false },
+            Some(model::ProtocolVersion::Grpc) => TargetProtocol::Http2 { grpc: true },
+            _ => TargetProtocol::Http1,
+        };
+        TargetGroupRoute {
+            arn: tg.arn.clone(),
+            id: sticky::group_id(&tg.arn),
+            balancer: TargetGroupBalancer::new(routable, settings, version.clone()),
+            stickiness,
+            hash,
+            retry: attr(attributes::ELBOW_RETRY_ENABLED) != "false",
+            per_try_timeout: Some(secs(attributes::ELBOW_RETRY_TIMEOUT)).filter(|d| !d.is_zero()),
+            passive_failures: attr(attributes::ELBOW_PASSIVE_FAILURES).parse().unwrap_or(2),
+            protocol,
+        }
     }
 }

@@ -100,6 +100,26 @@ pub struct UpstreamConn {
     _registered: Registered,
 }
 
+impl AsyncRead for UpstreamConn {
+    fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().io).poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for UpstreamConn {
+    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, data: &[u8]) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.get_mut().io).poll_write(cx, data)
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().io).poll_flush(cx)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().io).poll_shutdown(cx)
+    }
+}
+
 impl UpstreamConn {
     /// True if the target has not closed the connection nor sent anything unasked. Costs no
     /// system call while the socket has no pending event.
@@ -126,6 +146,8 @@ pub struct Upstream {
     closing: AtomicBool,
     next_id: AtomicU64,
     live: Registry,
+    /// The multiplexed HTTP/2 connection, for `HTTP2`/`GRPC` target groups.
+    h2: tokio::sync::Mutex<Option<hyper::client::conn::http2::SendRequest<crate::h2::ProxyBody>>>,
 }
 
 impl std::fmt::Debug for Upstream {
@@ -146,7 +168,37 @@ impl Upstream {
             closing: AtomicBool::new(false),
             next_id: AtomicU64::new(0),
             live: Arc::new(Mutex::new(HashMap::new())),
+            h2: tokio::sync::Mutex::new(None),
         }
+    }
+
+    /// A sender on the target's HTTP/2 connection (h2c, or h2 over TLS with ALPN), opened on
+    /// first use and shared by every request while it stays open.
+    pub async fn checkout_h2(&self) -> Result<hyper::client::conn::http2::SendRequest<crate::h2::ProxyBody>, ConnectError> {
+        let mut slot = self.h2.lock().await;
+        if let Some(s) = slot.as_ref() {
+            if !s.is_closed() && !self.closing.load(Ordering::Relaxed) {
+                return Ok(s.clone());
+            }
+        }
+        let conn = self.connect().await?;
+        let (sender, connection) = hyper::client::conn::http2::Builder::new(hyper_util::rt::TokioExecutor::new())
+            .timer(hyper_util::rt::TokioTimer::new())
+            .handshake(hyper_util::rt::TokioIo::new(conn))
+            .await
+            .map_err(|e| ConnectError::Failed(io::Error::other(e)))?;
+        tokio::spawn(async move {
+            if let Err(e) = connection.await {
+                tracing::debug!(error = %e, "HTTP/2 connection to target ended");
+            }
+        });
+        *slot = Some(sender.clone());
+        Ok(sender)
+    }
+
+    /// True for HTTPS targets.
+    pub fn is_tls(&self) -> bool {
+        self.tls.is_some()
     }
 
     /// The load balancer's idle timeout (`idle_timeout.timeout_seconds`).
@@ -187,6 +239,9 @@ impl Upstream {
     /// Drops idle connections (deregistration: no new requests go here).
     pub fn close_idle(&self) {
         self.idle.lock().clear();
+        if let Ok(mut h2) = self.h2.try_lock() {
+            *h2 = None;
+        }
     }
 
     /// Closes every connection, in flight or idle (the deregistration delay ended).

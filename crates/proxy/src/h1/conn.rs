@@ -19,12 +19,12 @@ use tokio::net::TcpStream;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use super::body::{BodyState, RelayError};
+use super::body::BodyState;
 use super::buf::Buf;
 use super::head::{Framing, HeadError, MAX_REQUEST_HEAD, MAX_RESPONSE_HEAD, Method, RequestHead, ResponseHead, parse_request, parse_response};
 use super::rewrite;
-use crate::routing::{ListenerRoutes, RouteAction, TargetGroupRoute};
-use crate::upstream::{ConnectError, UpstreamConn};
+use crate::routing::{ListenerRoutes, RouteAction};
+use crate::upstream::UpstreamConn;
 
 /// A client transport the engine can wait on without holding a read buffer.
 pub trait ClientIo: AsyncRead + AsyncWrite + Unpin + Send {
@@ -35,6 +35,11 @@ pub trait ClientIo: AsyncRead + AsyncWrite + Unpin + Send {
     /// spurious wake-ups.
     fn wait_first_byte(&self) -> impl Future<Output = io::Result<()>> + Send {
         self.wait_readable()
+    }
+
+    /// True if the connection opens with the HTTP/2 preface (`PRI * HTTP/2.0`, RFC 9113 §3.4).
+    fn starts_with_h2_preface(&self) -> impl Future<Output = bool> + Send {
+        std::future::ready(false)
     }
 }
 
@@ -49,11 +54,16 @@ impl ClientIo for TcpStream {
         let mut byte = [0u8; 1];
         self.peek(&mut byte).await.map(|_| ())
     }
+
+    async fn starts_with_h2_preface(&self) -> bool {
+        let mut pri = [0u8; 3];
+        matches!(self.peek(&mut pri).await, Ok(3)) && &pri == b"PRI"
+    }
 }
 
 /// Serves one client connection until it closes, idles out, or `stop` is cancelled (then the
 /// request in flight finishes first).
-pub async fn serve<C: ClientIo>(mut io: C, peer: SocketAddr, routes: Arc<ArcSwap<ListenerRoutes>>, stop: CancellationToken) {
+pub async fn serve<C: ClientIo + 'static>(mut io: C, peer: SocketAddr, routes: Arc<ArcSwap<ListenerRoutes>>, stop: CancellationToken) {
     let started = Instant::now();
     let mut buf = Buf::new();
     let mut first = true;
@@ -68,10 +78,15 @@ pub async fn serve<C: ClientIo>(mut io: C, peer: SocketAddr, routes: Arc<ArcSwap
                     if first { io.wait_first_byte().await } else { io.wait_readable().await }
                 }) => res,
             };
-            first = false;
             if !matches!(ready, Ok(Ok(()))) {
                 return;
             }
+            // HTTP/2 with prior knowledge (h2c): hand the connection to the HTTP/2 server,
+            // boxed so that HTTP/1.1 connections do not carry its state.
+            if first && io.starts_with_h2_preface().await {
+                return Box::pin(crate::h2::serve(io, peer, routes, stop)).await;
+            }
+            first = false;
         }
         // The request's work is boxed, so an idle connection's task holds only this loop's
         // small state, not the deepest await point of request handling.
@@ -85,11 +100,23 @@ pub async fn serve<C: ClientIo>(mut io: C, peer: SocketAddr, routes: Arc<ArcSwap
 
 /// Reads one request and answers it. Returns whether the connection stays open.
 async fn request<C: ClientIo>(io: &mut C, buf: &mut Buf, r: &ListenerRoutes, peer: SocketAddr, stop: &CancellationToken, started: Instant) -> bool {
-    let head = match read_head(io, buf, r.idle_timeout).await {
+    let head = match read_head(io, buf, r.header_timeout.min(r.idle_timeout)).await {
         Ok(Some(h)) => h,
         Ok(None) => return false,
         Err(status) => return respond_error(io, status, r, false).await,
     };
+    // Request smuggling defence (`routing.http.desync_mitigation_mode`, ALB's classification).
+    let verdict = super::desync::classify(&buf.unread()[..head.len]);
+    let mut head = head;
+    match super::desync::action(r.desync, verdict.tier) {
+        super::desync::Action::Forward => {}
+        super::desync::Action::Reject => {
+            tracing::debug!(%peer, tier = verdict.tier.as_str(), reason = verdict.reason, "request refused by desync mitigation");
+            return respond_error(io, 400, r, false).await;
+        }
+        // Forwarded, but neither connection is reused afterwards.
+        super::desync::Action::ForwardThenClose => head.ambiguous_length = true,
+    }
     // ALB closes client connections that reach `client_keep_alive.seconds`.
     let may_keep = !stop.is_cancelled() && started.elapsed() < r.client_keep_alive;
     handle(io, buf, head, r, peer, may_keep).await && !stop.is_cancelled()
@@ -117,11 +144,11 @@ async fn read_head<C: ClientIo>(io: &mut C, buf: &mut Buf, timeout: Duration) ->
     }
 }
 
-async fn write_out<C: ClientIo>(io: &mut C, out: &[u8]) -> bool {
+pub(super) async fn write_out<C: ClientIo>(io: &mut C, out: &[u8]) -> bool {
     io.write_all(out).await.is_ok()
 }
 
-async fn respond_error<C: ClientIo>(io: &mut C, status: u16, r: &ListenerRoutes, keep: bool) -> bool {
+pub(super) async fn respond_error<C: ClientIo>(io: &mut C, status: u16, r: &ListenerRoutes, keep: bool) -> bool {
     let mut out = Vec::with_capacity(512);
     rewrite::error_page(&mut out, status, r.server_header, keep);
     write_out(io, &out).await && keep
@@ -145,8 +172,12 @@ async fn handle<C: ClientIo>(io: &mut C, buf: &mut Buf, head: RequestHead, r: &L
     if head.host_count > 1 || (!head.http10 && head.host.is_none() && !has_authority) {
         return respond_error(io, 400, r, false).await;
     }
-    match &r.default_action {
-        RouteAction::Forward(tg) => forward(io, buf, &head, r, tg, peer, keep).await,
+    let action = {
+        let facts = super::facts::H1Facts::new(buf.unread(), &head, peer.ip());
+        r.rules.route(&facts).unwrap_or(&r.default_action).clone()
+    };
+    match &action {
+        RouteAction::Forward(fwd) => super::forward::forward(io, buf, &head, r, fwd, peer, keep).await,
         RouteAction::FixedResponse(f) => {
             let status: u16 = f.status_code.parse().unwrap_or(200);
             let mut out = Vec::with_capacity(256);
@@ -173,7 +204,7 @@ async fn handle<C: ClientIo>(io: &mut C, buf: &mut Buf, head: RequestHead, r: &L
 }
 
 /// Why no response head came from the target.
-enum NoResponse {
+pub(crate) enum NoResponse {
     /// Silent past the idle timeout: 504.
     Timeout,
     /// Closed or reset before any byte: 502, or one retry on a reused connection.
@@ -182,7 +213,7 @@ enum NoResponse {
     Malformed,
 }
 
-async fn read_response_head(up: &mut UpstreamConn, method: Method, idle: Duration) -> Result<ResponseHead, NoResponse> {
+pub(crate) async fn read_response_head(up: &mut UpstreamConn, method: Method, idle: Duration) -> Result<ResponseHead, NoResponse> {
     loop {
         if !up.buf.is_empty() {
             match parse_response(up.buf.unread(), method) {
@@ -205,89 +236,6 @@ async fn read_response_head(up: &mut UpstreamConn, method: Method, idle: Duratio
     }
 }
 
-async fn forward<C: ClientIo>(io: &mut C, buf: &mut Buf, head: &RequestHead, r: &ListenerRoutes, tg: &TargetGroupRoute, peer: SocketAddr, keep: bool) -> bool {
-    let idle = r.idle_timeout;
-    let has_body = head.framing != Framing::None;
-    let Some(target) = tg.balancer.pick() else {
-        return respond_error(io, 503, r, keep && !has_body).await;
-    };
-    let _in_flight = target.begin_request();
-    let mut out = Vec::with_capacity(head.len + 512);
-    if let Err(status) = rewrite::request_head(&mut out, buf.unread(), head, r, peer) {
-        return respond_error(io, status, r, false).await;
-    }
-    buf.consume(head.len);
-    let mut req_body = BodyState::new(head.framing);
-    if head.expect_continue && !req_body.is_done() && buf.is_empty() && !write_out(io, b"HTTP/1.1 100 Continue\r\n\r\n").await {
-        return false;
-    }
-    if req_body.take_available(buf, &mut out, false).is_err() {
-        return respond_error(io, 400, r, false).await;
-    }
-    // The whole request is in `out` unless its body is still arriving; only then is a failure
-    // on a reused connection retried once on a new one (the target closed an idle connection).
-    let whole_request_buffered = req_body.is_done();
-    let mut scratch = Vec::new();
-    let mut retried = false;
-    let (mut up, response) = loop {
-        let mut up = match target.extra.checkout().await {
-            Ok(c) => c,
-            Err(ConnectError::Timeout) => return respond_error(io, 504, r, keep && !has_body).await,
-            Err(ConnectError::Failed(e)) => {
-                tracing::debug!(target = %target.addr, error = %e, "connection to target failed");
-                return respond_error(io, 502, r, keep && !has_body).await;
-            }
-        };
-        let reused = up.reused;
-        if up.io.write_all(&out).await.is_err() {
-            if reused && whole_request_buffered && !retried {
-                retried = true;
-                continue;
-            }
-            return respond_error(io, 502, r, false).await;
-        }
-        if !req_body.is_done() {
-            match req_body.relay(io, buf, &mut up.io, false, idle, &mut scratch).await {
-                Ok(()) => {}
-                Err(RelayError::Sink(_)) => return respond_error(io, 502, r, false).await,
-                Err(RelayError::Chunk(_)) => return respond_error(io, 400, r, false).await,
-                // The client broke off or went silent mid-body: nothing to answer.
-                Err(RelayError::Source(_) | RelayError::Timeout) => return false,
-            }
-        }
-        match read_response_head(&mut up, head.method, idle).await {
-            Ok(h) => break (up, h),
-            Err(NoResponse::ClosedEarly) if reused && whole_request_buffered && !retried => {
-                retried = true;
-                continue;
-            }
-            Err(NoResponse::Timeout) => return respond_error(io, 504, r, false).await,
-            Err(NoResponse::ClosedEarly | NoResponse::Malformed) => return respond_error(io, 502, r, false).await,
-        }
-    };
-    out.clear();
-    let plan = rewrite::response_head(&mut out, up.buf.unread(), &response, head.http10, keep);
-    up.buf.consume(response.len);
-    let mut resp_body = BodyState::new(response.framing);
-    if resp_body.take_available(&mut up.buf, &mut out, plan.dechunk).is_err() {
-        return respond_error(io, 502, r, false).await;
-    }
-    if !write_out(io, &out).await {
-        return false;
-    }
-    if !resp_body.is_done() {
-        // Past the head nothing can be taken back: a failure now ends the client connection.
-        if resp_body.relay(&mut up.io, &mut up.buf, io, plan.dechunk, idle, &mut scratch).await.is_err() {
-            return false;
-        }
-    }
-    let target_keeps = !response.connection.close && (!response.http10 || response.connection.keep_alive) && response.framing != Framing::Close;
-    if target_keeps && !head.ambiguous_length {
-        target.extra.checkin(up);
-    }
-    plan.keep_alive
-}
-
 #[cfg(test)]
 mod tests {
     /// An idle connection costs its task's future: it must stay far below hyper's 8 KiB
@@ -300,6 +248,10 @@ mod tests {
             scheme: "http",
             idle_timeout: std::time::Duration::from_secs(1),
             client_keep_alive: std::time::Duration::from_secs(1),
+            header_timeout: std::time::Duration::from_secs(1),
+            desync: crate::routing::DesyncMode::Defensive,
+            cookie_key: std::sync::Arc::new(crate::sticky::CookieKey::new(&[0; 32])),
+            rules: crate::rules::RuleSet::default(),
             xff: crate::routing::XffMode::Append,
             xff_client_port: false,
             preserve_host: false,

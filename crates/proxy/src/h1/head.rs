@@ -82,6 +82,11 @@ pub enum Method {
 }
 
 impl Method {
+    /// The method of an `http` request.
+    pub fn from_http(m: &http::Method) -> Method {
+        Method::parse(m.as_str())
+    }
+
     fn parse(s: &str) -> Method {
         match s {
             "GET" => Method::Get,

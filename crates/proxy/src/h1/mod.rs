@@ -3,9 +3,15 @@
 //! flight, and one task per client connection that drives its target connection too.
 
 pub mod body;
+mod bridge;
 pub mod buf;
 pub mod chunked;
 pub mod conn;
+pub mod desync;
+mod facts;
+mod forward;
 pub mod head;
 mod redirect;
+pub use redirect::location as redirect_location;
 pub mod rewrite;
+mod tunnel;

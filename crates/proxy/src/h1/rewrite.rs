@@ -116,7 +116,7 @@ fn write_client_address(out: &mut Vec<u8>, peer: SocketAddr, with_port: bool) {
 /// `X-Forwarded-For`/`-Proto`/`-Port`, `X-Amzn-Trace-Id`, and the body framing.
 ///
 /// Errors: `Err(463)` when `X-Forwarded-For` already has [`MAX_XFF_ENTRIES`] entries.
-pub fn request_head(out: &mut Vec<u8>, buf: &[u8], head: &RequestHead, routes: &ListenerRoutes, peer: SocketAddr) -> Result<(), u16> {
+pub fn request_head(out: &mut Vec<u8>, buf: &[u8], head: &RequestHead, routes: &ListenerRoutes, peer: SocketAddr, upgrade: Option<&[u8]>) -> Result<(), u16> {
     let target = head.target.of(buf);
     let (authority, origin) = match split_absolute(target) {
         Some((a, p)) => (Some(a), p),
@@ -218,6 +218,12 @@ pub fn request_head(out: &mut Vec<u8>, buf: &[u8], head: &RequestHead, routes: &
         }
     }
     out.extend_from_slice(b"\r\n");
+    if let Some(protocol) = upgrade {
+        // An upgrade (WebSocket) keeps its hop-by-hop pair on the way to the target.
+        out.extend_from_slice(b"Connection: Upgrade\r\nUpgrade: ");
+        out.extend_from_slice(protocol);
+        out.extend_from_slice(b"\r\n");
+    }
     match head.framing {
         Framing::Chunked => out.extend_from_slice(b"Transfer-Encoding: chunked\r\n"),
         Framing::Length(n) => {
@@ -239,9 +245,10 @@ pub struct ResponsePlan {
 }
 
 /// Writes the response head for the client into `out`: HTTP/1.1 status line with the target's
-/// reason phrase, its fields minus hop-by-hop ones, a `Date` if it had none, and the
-/// `Connection` field the plan needs.
-pub fn response_head(out: &mut Vec<u8>, buf: &[u8], head: &ResponseHead, client_http10: bool, mut keep_alive: bool) -> ResponsePlan {
+/// reason phrase, its fields minus hop-by-hop ones, `extra` (complete header lines, e.g.
+/// stickiness cookies), a `Date` if it had none, and the `Connection` field the plan needs; a
+/// `101 Switching Protocols` keeps its `Connection: Upgrade` and `Upgrade`.
+pub fn response_head(out: &mut Vec<u8>, buf: &[u8], head: &ResponseHead, client_http10: bool, mut keep_alive: bool, extra: &[u8]) -> ResponsePlan {
     let dechunk = client_http10 && head.framing == Framing::Chunked;
     if head.framing == Framing::Close || dechunk {
         keep_alive = false;
@@ -275,7 +282,15 @@ pub fn response_head(out: &mut Vec<u8>, buf: &[u8], head: &ResponseHead, client_
     if !has_date {
         write_date(out);
     }
-    if !keep_alive {
+    out.extend_from_slice(extra);
+    if head.status == 101 {
+        out.extend_from_slice(b"Connection: Upgrade\r\n");
+        if let Some(f) = head.fields.iter().find(|f| name_is(f.name.of(buf), b"upgrade")) {
+            out.extend_from_slice(b"Upgrade: ");
+            out.extend_from_slice(f.value.of(buf));
+            out.extend_from_slice(b"\r\n");
+        }
+    } else if !keep_alive {
         out.extend_from_slice(b"Connection: close\r\n");
     } else if client_http10 {
         out.extend_from_slice(b"Connection: keep-alive\r\n");

@@ -14,6 +14,10 @@ fn routes(port: u16, xff: XffMode) -> ListenerRoutes {
         scheme: "http",
         idle_timeout: Duration::from_secs(60),
         client_keep_alive: Duration::from_secs(3600),
+        header_timeout: Duration::from_secs(60),
+        desync: crate::routing::DesyncMode::Defensive,
+        cookie_key: Arc::new(crate::sticky::CookieKey::new(&[0; 32])),
+        rules: crate::rules::RuleSet::default(),
         xff,
         xff_client_port: false,
         preserve_host: false,
@@ -26,7 +30,7 @@ fn routes(port: u16, xff: XffMode) -> ListenerRoutes {
 fn upstream_head(req: &str, r: &ListenerRoutes) -> Result<String, u16> {
     let head = parse_request(req.as_bytes()).unwrap().unwrap();
     let mut out = Vec::new();
-    request_head(&mut out, req.as_bytes(), &head, r, "192.0.2.7:5555".parse().unwrap())?;
+    request_head(&mut out, req.as_bytes(), &head, r, "192.0.2.7:5555".parse().unwrap(), None)?;
     Ok(String::from_utf8(out).unwrap())
 }
 
@@ -99,7 +103,7 @@ fn framing_is_restated() {
 fn client_head(resp: &str, http10: bool, keep: bool) -> (String, ResponsePlan) {
     let head = parse_response(resp.as_bytes(), Method::Get).unwrap().unwrap();
     let mut out = Vec::new();
-    let plan = response_head(&mut out, resp.as_bytes(), &head, http10, keep);
+    let plan = response_head(&mut out, resp.as_bytes(), &head, http10, keep, b"");
     (String::from_utf8(out).unwrap(), plan)
 }
 
