@@ -14,6 +14,7 @@
 mod ec2;
 mod elbv2;
 pub mod error;
+mod extensions;
 mod ids;
 pub mod params;
 mod server;

@@ -75,6 +75,9 @@ fn respond(status: u16, content_type: &str, body: String, request_id: &str) -> R
 /// Handles one HTTP request: never panics, never answers a client error with a 5xx.
 pub async fn handle(api: &Api, req: http::Request<Incoming>) -> Response<Full<Bytes>> {
     let request_id = ids::request_id();
+    if req.uri().path().starts_with("/_elbow/") {
+        return crate::extensions::handle(api, req.uri().path(), &request_id);
+    }
     let (parts, body) = req.into_parts();
     let body = match Limited::new(body, MAX_BODY).collect().await {
         Ok(b) => b.to_bytes(),

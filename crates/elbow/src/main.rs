@@ -74,11 +74,32 @@ async fn shutdown_signal() -> &'static str {
     }
 }
 
+/// The secret that seals stickiness cookies: 32 random bytes in `<data-dir>/cookie.key`
+/// (mode 0600), created on first start, so cookies stay valid across restarts.
+fn cookie_secret(data_dir: &std::path::Path) -> anyhow::Result<[u8; 32]> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let path = data_dir.join("cookie.key");
+    match std::fs::read(&path) {
+        Ok(bytes) if bytes.len() == 32 => Ok(bytes.try_into().unwrap_or([0; 32])),
+        Ok(_) => anyhow::bail!("{} is not a 32-byte key; delete it to make a new one (sticky clients then pick new targets)", path.display()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let secret: [u8; 32] = rand::random();
+            let mut f = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(&path).with_context(|| format!("cannot create {}", path.display()))?;
+            f.write_all(&secret)?;
+            f.sync_all()?;
+            Ok(secret)
+        }
+        Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
+    }
+}
+
 async fn serve(s: Settings) -> anyhow::Result<()> {
     let store = Arc::new(store::EmbeddedStore::open(&s.data_dir).context("cannot open the embedded store")?);
+    let cookie_secret = cookie_secret(&s.data_dir)?;
     let store_path = store.path().to_path_buf();
     let health = Arc::new(model::HealthTable::new());
-    let proxy = proxy::Proxy::new(proxy::ProxyConfig { listen_addr: s.listen_addr }, health.clone());
+    let proxy = proxy::Proxy::new(proxy::ProxyConfig { listen_addr: s.listen_addr, cookie_secret }, health.clone());
     let hook = Arc::new(listener_ports::ListenerPorts { proxy: proxy.clone(), listen_addr: s.listen_addr });
     let state = state::State::start(store, Some(hook)).await.context("cannot load the stored configuration")?;
     let api_listener = tokio::net::TcpListener::bind(s.api_addr).await.with_context(|| format!("cannot listen on --api-addr {}", s.api_addr))?;

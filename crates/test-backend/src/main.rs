@@ -1,7 +1,8 @@
 //! `elbow-test-backend`: an HTTP/1.1 server on one thread, for tests and benchmarks.
 //!
 //! Usage: `elbow-test-backend --listen 127.0.0.2:0 [--name a] [--health-listen 127.0.0.2:0] [--tls]`.
-//! With `--tls` both listeners speak HTTPS with a fresh self-signed certificate, like the
+//! With `--reset-all` the main listener closes every connection without answering (the health
+//! listener still answers). With `--tls` both listeners speak HTTPS with a fresh self-signed certificate, like the
 //! targets of the tutorials that run self-signed certificates.
 //! Prints `listening <addr>` (and `health <addr>`) on stdout once bound, then serves:
 //!
@@ -11,7 +12,9 @@
 //!   `POST /control/health?code=N` (which also applies to the health listener);
 //! - `/sleep?ms=N`: answers after N milliseconds;
 //! - `/reset`: closes the connection without answering;
-//! - `/stats`: JSON `{"name":…,"requests":N}`.
+//! - `/stats`: JSON `{"name":…,"requests":N}`;
+//! - `/setcookie?name=N`: sets cookie `N=<name>` (for application-cookie stickiness);
+//! - `/ws`: a WebSocket that echoes every message, prefixed with `<name>:`.
 
 #![forbid(unsafe_code)]
 
@@ -29,6 +32,7 @@ use tokio::net::TcpListener;
 
 struct Shared {
     name: String,
+    reset_all: bool,
     health_code: AtomicU16,
     requests: AtomicU64,
 }
@@ -52,6 +56,9 @@ async fn handle(req: Request<Incoming>, s: Rc<Shared>, health_only: bool) -> Res
     let path = req.uri().path().to_string();
     let query = req.uri().query().unwrap_or("").to_string();
     let is_health = matches!(path.as_str(), "/status" | "/health" | "/no-auth/status") || query == "action=stat" || health_only;
+    if s.reset_all && !health_only {
+        return Err(std::io::Error::new(std::io::ErrorKind::ConnectionReset, "--reset-all"));
+    }
     if is_health {
         let code = s.health_code.load(Ordering::Relaxed);
         return Ok(text(StatusCode::from_u16(code).unwrap_or(StatusCode::OK), "OK\n"));
@@ -59,13 +66,15 @@ async fn handle(req: Request<Incoming>, s: Rc<Shared>, health_only: bool) -> Res
     let mut r = match path.as_str() {
         "/echo" => {
             let method = req.method().to_string();
+            let req_version = req.version();
             let headers: serde_json::Map<String, serde_json::Value> = req
                 .headers()
                 .iter()
                 .map(|(k, v)| (k.as_str().to_string(), serde_json::Value::String(String::from_utf8_lossy(v.as_bytes()).into_owned())))
                 .collect();
             let body = req.into_body().collect().await.map(|b| b.to_bytes()).unwrap_or_default();
-            let v = serde_json::json!({"backend": s.name, "method": method, "path": path, "query": query, "headers": headers, "body_len": body.len()});
+            let version = format!("{:?}", req_version);
+            let v = serde_json::json!({"backend": s.name, "method": method, "path": path, "query": query, "headers": headers, "body_len": body.len(), "version": version});
             text(StatusCode::OK, v.to_string())
         }
         "/sleep" => {
@@ -74,6 +83,15 @@ async fn handle(req: Request<Incoming>, s: Rc<Shared>, health_only: bool) -> Res
             text(StatusCode::OK, format!("{}\n", s.name))
         }
         "/reset" => return Err(std::io::Error::new(std::io::ErrorKind::ConnectionReset, "asked to reset")),
+        "/ws" => return Ok(websocket(req, s.name.clone())),
+        "/setcookie" => {
+            let cookie = query_param(&query, "name").unwrap_or("SESSION");
+            let mut r = text(StatusCode::OK, format!("{}\n", s.name));
+            if let Ok(v) = http::HeaderValue::from_str(&format!("{cookie}={}; Path=/", s.name)) {
+                r.headers_mut().insert(http::header::SET_COOKIE, v);
+            }
+            r
+        }
         "/stats" => text(StatusCode::OK, serde_json::json!({"name": s.name, "requests": s.requests.load(Ordering::Relaxed)}).to_string()),
         "/control/health" => {
             let code: u16 = query_param(&query, "code").and_then(|v| v.parse().ok()).unwrap_or(200);
@@ -88,6 +106,40 @@ async fn handle(req: Request<Incoming>, s: Rc<Shared>, health_only: bool) -> Res
     Ok(r)
 }
 
+/// Answers a WebSocket handshake (RFC 6455 §4.2.2) and echoes messages until the peer closes.
+fn websocket(mut req: Request<Incoming>, name: String) -> Response<Full<Bytes>> {
+    let Some(key) = req.headers().get("sec-websocket-key").cloned() else {
+        return text(StatusCode::BAD_REQUEST, "not a websocket request\n");
+    };
+    let accept = tokio_tungstenite::tungstenite::handshake::derive_accept_key(key.as_bytes());
+    let upgrade = hyper::upgrade::on(&mut req);
+    tokio::task::spawn_local(async move {
+        use futures_util::{SinkExt, StreamExt};
+        let Ok(upgraded) = upgrade.await else { return };
+        let mut ws = tokio_tungstenite::WebSocketStream::from_raw_socket(TokioIo::new(upgraded), tokio_tungstenite::tungstenite::protocol::Role::Server, None).await;
+        while let Some(Ok(msg)) = ws.next().await {
+            let reply = match msg {
+                tokio_tungstenite::tungstenite::Message::Text(t) => tokio_tungstenite::tungstenite::Message::text(format!("{name}:{}", t.as_str())),
+                tokio_tungstenite::tungstenite::Message::Binary(b) => tokio_tungstenite::tungstenite::Message::binary(b),
+                tokio_tungstenite::tungstenite::Message::Close(_) => break,
+                _ => continue,
+            };
+            if ws.send(reply).await.is_err() {
+                break;
+            }
+        }
+    });
+    let mut r = Response::new(Full::new(Bytes::new()));
+    *r.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
+    let h = r.headers_mut();
+    h.insert(http::header::CONNECTION, http::HeaderValue::from_static("Upgrade"));
+    h.insert(http::header::UPGRADE, http::HeaderValue::from_static("websocket"));
+    if let Ok(v) = http::HeaderValue::from_str(&accept) {
+        h.insert("sec-websocket-accept", v);
+    }
+    r
+}
+
 async fn serve(listener: TcpListener, s: Rc<Shared>, health_only: bool, tls: Option<tokio_rustls::TlsAcceptor>) {
     loop {
         let Ok((stream, _)) = listener.accept().await else { continue };
@@ -96,10 +148,11 @@ async fn serve(listener: TcpListener, s: Rc<Shared>, health_only: bool, tls: Opt
         let tls = tls.clone();
         tokio::task::spawn_local(async move {
             let svc = hyper::service::service_fn(move |req| handle(req, s.clone(), health_only));
-            let b = hyper::server::conn::http1::Builder::new();
+            // HTTP/1.1, or HTTP/2 with prior knowledge (h2c) for HTTP2 target groups.
+            let b = hyper_util::server::conn::auto::Builder::new(LocalExec);
             match tls {
                 None => {
-                    let _ = b.serve_connection(TokioIo::new(stream), svc).await;
+                    let _ = b.serve_connection_with_upgrades(TokioIo::new(stream), svc).await;
                 }
                 Some(acceptor) => {
                     if let Ok(tls_stream) = acceptor.accept(stream).await {
@@ -108,6 +161,16 @@ async fn serve(listener: TcpListener, s: Rc<Shared>, health_only: bool, tls: Opt
                 }
             }
         });
+    }
+}
+
+/// Runs HTTP/2 stream tasks on the current thread (the service holds `Rc`s).
+#[derive(Clone, Copy)]
+struct LocalExec;
+
+impl<F: std::future::Future + 'static> hyper::rt::Executor<F> for LocalExec {
+    fn execute(&self, fut: F) {
+        tokio::task::spawn_local(fut);
     }
 }
 
@@ -131,11 +194,12 @@ fn main() {
     let listen: SocketAddr = arg(&args, "--listen").unwrap_or_else(|| "127.0.0.1:0".into()).parse().expect("--listen IP:PORT");
     let health_listen: Option<SocketAddr> = arg(&args, "--health-listen").map(|a| a.parse().expect("--health-listen IP:PORT"));
     let name = arg(&args, "--name").unwrap_or_else(|| listen.ip().to_string());
+    let reset_all = args.iter().any(|a| a == "--reset-all");
     let tls = args.iter().any(|a| a == "--tls").then(|| self_signed(&listen.ip().to_string()));
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
     let local = tokio::task::LocalSet::new();
     local.block_on(&rt, async move {
-        let s = Rc::new(Shared { name, health_code: AtomicU16::new(200), requests: AtomicU64::new(0) });
+        let s = Rc::new(Shared { name, reset_all, health_code: AtomicU16::new(200), requests: AtomicU64::new(0) });
         let main = TcpListener::bind(listen).await.expect("bind --listen");
         println!("listening {}", main.local_addr().expect("addr"));
         if let Some(h) = health_listen {

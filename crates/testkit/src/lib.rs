@@ -296,9 +296,19 @@ impl Backend {
         Backend::spawn(ip, port, name, None, true)
     }
 
+    /// Resets every connection on its traffic port while its health listener on `health_port`
+    /// answers: a target that passes checks and fails requests.
+    pub fn start_resetting(ip: &str, port: u16, name: &str, health_port: u16) -> Backend {
+        Backend::spawn_with(ip, port, name, Some(health_port), false, &["--reset-all"])
+    }
+
     fn spawn(ip: &str, port: u16, name: &str, health_port: Option<u16>, tls: bool) -> Backend {
+        Backend::spawn_with(ip, port, name, health_port, tls, &[])
+    }
+
+    fn spawn_with(ip: &str, port: u16, name: &str, health_port: Option<u16>, tls: bool, extra: &[&str]) -> Backend {
         let mut cmd = Command::new(bin("elbow-test-backend"));
-        cmd.args(["--listen", &format!("{ip}:{port}"), "--name", name]).stdout(Stdio::piped()).stderr(Stdio::inherit());
+        cmd.args(["--listen", &format!("{ip}:{port}"), "--name", name]).args(extra).stdout(Stdio::piped()).stderr(Stdio::inherit());
         if tls {
             cmd.arg("--tls");
         }
@@ -358,6 +368,67 @@ impl Drop for Backend {
     }
 }
 
+/// The project's virtualenv Python (`.venv/bin/python`), where `./scripts/test` installs the
+/// real third-party clients and servers (grpcio, python-socketio) from `tests/requirements.txt`.
+pub fn venv_python() -> PathBuf {
+    let p = workspace_root().join(".venv/bin/python");
+    assert!(p.exists(), "{} is missing; ./scripts/test installs the venv", p.display());
+    p
+}
+
+/// A server from `tests/python/<script>` run as `script serve IP PORT NAME`, killed on drop.
+pub struct PythonServer {
+    child: Child,
+    /// Where it serves.
+    pub addr: SocketAddr,
+    _stdout: BufReader<std::process::ChildStdout>,
+}
+
+impl PythonServer {
+    /// Starts it on `ip` and a free port and waits (10 s at most) for its `ready` line.
+    pub fn start(script: &str, ip: &str, name: &str) -> PythonServer {
+        let port = free_port(ip);
+        PythonServer::start_on(script, SocketAddr::new(ip.parse().expect("ip"), port), name)
+    }
+
+    /// Starts it on `addr`.
+    pub fn start_on(script: &str, addr: SocketAddr, name: &str) -> PythonServer {
+        let mut child = Command::new(venv_python())
+            .arg(workspace_root().join("tests/python").join(script))
+            .args(["serve", &addr.ip().to_string(), &addr.port().to_string(), name])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("spawn python server");
+        let (_, rest) = read_line_with_prefix(&mut child, "ready", Duration::from_secs(20));
+        PythonServer { child, addr, _stdout: rest }
+    }
+}
+
+impl Drop for PythonServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Runs `tests/python/<script> args...` (bounded by `timeout_secs` with coreutils `timeout`)
+/// and parses the JSON it prints last.
+pub fn python_json(script: &str, args: &[&str], timeout_secs: u32) -> serde_json::Value {
+    let out = Command::new("timeout")
+        .arg(timeout_secs.to_string())
+        .arg(venv_python())
+        .arg(workspace_root().join("tests/python").join(script))
+        .args(args)
+        .output()
+        .expect("run python");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let last = stdout.lines().last().unwrap_or_default();
+    serde_json::from_str(last).unwrap_or_else(|e| {
+        panic!("{script} {args:?} printed no JSON ({e}); status {}, stdout {stdout}, stderr {}", out.status, String::from_utf8_lossy(&out.stderr))
+    })
+}
+
 /// A plain HTTP/1.1 response.
 #[derive(Debug, Clone)]
 pub struct HttpResponse {
@@ -403,6 +474,11 @@ impl HttpClient {
             Ok(HttpResponse { status, headers, body: String::from_utf8_lossy(&body).into_owned() })
         };
         tokio::time::timeout(Duration::from_secs(30), fut).await.map_err(|_| "timed out".to_string())?
+    }
+
+    /// The underlying hyper client, for requests other than GET.
+    pub fn inner(&self) -> &hyper_util::client::legacy::Client<hyper_util::client::legacy::connect::HttpConnector, http_body_util::Full<bytes::Bytes>> {
+        &self.inner
     }
 
     /// `GET url`.
