@@ -1,6 +1,7 @@
 """A socket.io cluster node and client, for elbow's stickiness-across-upgrade test.
 
-    socketio_cluster.py serve HOST PORT NAME   # prints "ready" once listening
+    socketio_cluster.py serve HOST PORT NAME   # prints "ready" once listening; GET /stats
+                                               # counts requests for unknown sessions
     socketio_cluster.py connect URL N          # N sessions; prints JSON
 
 Each server keeps its engine.io sessions in memory, as the socket.io tutorial's cluster does:
@@ -19,7 +20,19 @@ def serve(host, port, name):
     from aiohttp import web
 
     sio = socketio.AsyncServer(async_mode="aiohttp", ping_interval=5, ping_timeout=5)
-    app = web.Application()
+    # Requests for a session this node does not hold: python-engineio answers 400 "Invalid
+    # session" (Node's engine.io says "Session ID unknown").
+    stats = {"unknown_session": 0}
+
+    @web.middleware
+    async def count_unknown_sessions(request, handler):
+        response = await handler(request)
+        body = getattr(response, "body", None) or b""
+        if response.status == 400 and b"Invalid session" in bytes(body):
+            stats["unknown_session"] += 1
+        return response
+
+    app = web.Application(middlewares=[count_unknown_sessions])
     sio.attach(app)
 
     @sio.event
@@ -29,7 +42,11 @@ def serve(host, port, name):
     async def health(_request):
         return web.Response(text="ok")
 
+    async def get_stats(_request):
+        return web.json_response(stats)
+
     app.router.add_get("/health", health)
+    app.router.add_get("/stats", get_stats)
 
     async def ready(_app):
         print("ready", flush=True)
@@ -45,7 +62,7 @@ def connect(url, n):
     for i in range(n):
         client = socketio.Client(reconnection=False)
         try:
-            client.connect(url, transports=["polling", "websocket"], wait_timeout=5)
+            client.connect(url, transports=["polling", "websocket"], wait_timeout=3)
             deadline = time.monotonic() + 5
             while client.transport() != "websocket" and time.monotonic() < deadline:
                 time.sleep(0.02)
