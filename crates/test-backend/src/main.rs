@@ -12,7 +12,7 @@
 //!   `POST /control/health?code=N` (which also applies to the health listener);
 //! - `/sleep?ms=N`: answers after N milliseconds;
 //! - `/reset`: closes the connection without answering;
-//! - `/stats`: JSON `{"name":…,"requests":N}`;
+//! - `/stats`: JSON `{"name":…,"requests":N}`, N counting requests on the main listener;
 //! - `/setcookie?name=N`: sets cookie `N=<name>` (for application-cookie stickiness);
 //! - `/ws`: a WebSocket that echoes every message, prefixed with `<name>:`.
 
@@ -52,7 +52,9 @@ fn text(status: StatusCode, body: impl Into<Bytes>) -> Response<Full<Bytes>> {
 }
 
 async fn handle(req: Request<Incoming>, s: Rc<Shared>, health_only: bool) -> Result<Response<Full<Bytes>>, std::io::Error> {
-    s.requests.fetch_add(1, Ordering::Relaxed);
+    if !health_only {
+        s.requests.fetch_add(1, Ordering::Relaxed);
+    }
     let path = req.uri().path().to_string();
     let query = req.uri().query().unwrap_or("").to_string();
     let is_health = matches!(path.as_str(), "/status" | "/health" | "/no-auth/status") || query == "action=stat" || health_only;

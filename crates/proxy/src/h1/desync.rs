@@ -689,3 +689,6 @@ fn same_authority(host: &[u8], authority: &[u8], https: bool) -> bool {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(any(test, feature = "desync-corpus"))]
+pub mod corpus;

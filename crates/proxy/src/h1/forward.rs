@@ -119,8 +119,11 @@ pub async fn forward<C: ClientIo>(io: &mut C, buf: &mut Buf, head: &RequestHead,
                     return respond_error(io, 502, r, false).await;
                 }
                 Err(RelayError::Chunk(_)) => return respond_error(io, 400, r, false).await,
-                // The client broke off or went silent mid-body: nothing to answer.
-                Err(RelayError::Source(_) | RelayError::Timeout) => return false,
+                // The client ended its side mid-body: ALB logs and answers 400 (a half-closed
+                // client still reads it).
+                Err(RelayError::Source(_)) => return respond_error(io, 400, r, false).await,
+                // Silent mid-body for the idle timeout: nothing to answer.
+                Err(RelayError::Timeout) => return false,
             }
         }
         match read_response_head(&mut up, head.method, head_timeout).await {
