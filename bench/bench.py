@@ -193,6 +193,47 @@ class Elbow(Proxy):
         elb.create_listener(LoadBalancerArn=lb, Protocol="HTTP", Port=self.port, DefaultActions=[{"Type": "forward", "TargetGroupArn": tg}])
         self.wait_healthy(elb, tg)
 
+    def rule_listeners(self, n):
+        """Two more load balancers (the rule quota is per load balancer, and a target group
+        belongs to one load balancer), each with a listener and a group of the same two
+        backends: one listener with a single rule, one with `n`. Every rule has a
+        distinct path prefix; a third have a host-header and a third an http-header condition
+        too, and only the last rule of each listener matches the benchmark path
+        `/svc-<n>/x`, the worst case for a matcher that scans rules in priority order.
+        Returns (port with 1 rule, port with n rules)."""
+        import boto3
+
+        kw = dict(endpoint_url=f"http://127.0.0.1:{self.api_port}", region_name="us-east-1", aws_access_key_id="bench", aws_secret_access_key="bench")
+        ec2 = boto3.client("ec2", **kw)
+        elb = boto3.client("elbv2", **kw)
+        vpc = ec2.describe_vpcs(Filters=[{"Name": "isDefault", "Values": ["true"]}])["Vpcs"][0]["VpcId"]
+        subnets = [s["SubnetId"] for s in ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc]}])["Subnets"]]
+        fixed = [{"Type": "fixed-response", "FixedResponseConfig": {"StatusCode": "404"}}]
+
+        def conditions(i):
+            c = [{"Field": "path-pattern", "PathPatternConfig": {"Values": [f"/svc-{i}/*"]}}]
+            if i % 3 == 1 and i != n:
+                c.append({"Field": "host-header", "HostHeaderConfig": {"Values": [f"svc-{i}.example.com", "*.example.org"]}})
+            elif i % 3 == 2 and i != n:
+                c.append({"Field": "http-header", "HttpHeaderConfig": {"HttpHeaderName": "X-Tenant", "Values": [f"t{i}"]}})
+            return c
+
+        ports = []
+        for name, count in (("rules-1", 1), (f"rules-{n}", n)):
+            tg = elb.create_target_group(Name=name, Protocol="HTTP", Port=self.backends.port, VpcId=vpc, TargetType="ip", HealthCheckPath="/status",
+                                         HealthCheckIntervalSeconds=5, HealthCheckTimeoutSeconds=2, HealthyThresholdCount=2)["TargetGroups"][0]["TargetGroupArn"]
+            elb.register_targets(TargetGroupArn=tg, Targets=[{"Id": "127.0.0.2"}, {"Id": "127.0.0.3"}])
+            forward = [{"Type": "forward", "TargetGroupArn": tg}]
+            lb = elb.create_load_balancer(Name=name, Subnets=subnets)["LoadBalancers"][0]["LoadBalancerArn"]
+            port = free_port()
+            listener = elb.create_listener(LoadBalancerArn=lb, Protocol="HTTP", Port=port, DefaultActions=fixed)["Listeners"][0]["ListenerArn"]
+            for i in range(n - count + 1, n + 1):
+                elb.create_rule(ListenerArn=listener, Priority=i, Conditions=conditions(i), Actions=forward)
+            ports.append(port)
+            wait_port(port)
+            self.wait_healthy(elb, tg)
+        return ports
+
     def wait_healthy(self, elb, tg):
         deadline = time.time() + 30
         while time.time() < deadline:
@@ -297,11 +338,11 @@ def parse_latency(v):
     return n / 1000 if unit == "us" else n if unit == "ms" else n * 1000
 
 
-def wrk(port, conns, seconds, close=False):
+def wrk(port, conns, seconds, close=False, path="/"):
     cmd = ["taskset", "-c", LOAD_CPU, "wrk", "-t1", f"-c{conns}", f"-d{seconds}s", "--latency"]
     if close:
         cmd += ["-H", "Connection: close"]
-    out = subprocess.run(cmd + [f"http://127.0.0.1:{port}/"], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(cmd + [f"http://127.0.0.1:{port}{path}"], capture_output=True, text=True, check=True).stdout
     r = {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)), "requests": int(re.search(r"(\d+) requests in", out).group(1))}
     for pct in ("50", "99"):
         r[f"p{pct}_ms"] = parse_latency(re.search(rf"^\s+{pct}(?:\.0+)?%\s+(\S+)", out, re.M).group(1))
@@ -311,10 +352,10 @@ def wrk(port, conns, seconds, close=False):
     return r
 
 
-def load_scenario(proxy, conns, seconds, close):
+def load_scenario(proxy, conns, seconds, close, port=None, path="/"):
     pids = proxy.pids()
     c0 = cpu_ns(pids)
-    r = wrk(proxy.port, conns, seconds, close)
+    r = wrk(port or proxy.port, conns, seconds, close, path)
     r["cpu_us_per_req"] = (cpu_ns(pids) - c0) / 1000 / max(r["requests"], 1)
     return r
 
@@ -393,6 +434,22 @@ def markdown(rows, names):
     return head + "\n".join(lines) + "\n"
 
 
+def rules_summary(results, n):
+    """elbow with n rules against elbow with one, per round (same process, interleaved)."""
+    rounds = [r["elbow-rules"] for r in results if "elbow-rules" in r]
+    if not rounds:
+        return ""
+    lines = [f"\nListener rules: elbow with {n} rules against one rule (path of the last rule; keep-alive, {len(rounds)} rounds)\n",
+             "| metric | 1 rule | " + f"{n} rules | ratio {n}/1 |", "|---|---|---|---|"]
+    for key, label in (("rps", "req/s"), ("cpu_us_per_req", "proxy CPU µs/req"), ("p99_ms", "p99 ms")):
+        one = [r["one"][key] for r in rounds]
+        many = [r["many"][key] for r in rounds]
+        ratios = [m / o for m, o in zip(many, one) if o]
+        lines.append(f"| {label} | {statistics.median(one):.2f} | {statistics.median(many):.2f} | "
+                     f"×{statistics.median(ratios):.3f} [{min(ratios):.3f}–{max(ratios):.3f}] |")
+    return "\n".join(lines) + "\n"
+
+
 def versions():
     def first(cmd):
         try:
@@ -417,6 +474,7 @@ def main():
     ap.add_argument("--seconds", type=int, default=5, help="duration of each load run")
     ap.add_argument("--conns", type=int, default=64, help="keep-alive connections")
     ap.add_argument("--idle", type=int, default=9000, help="idle connections for the memory figure (0 = skip)")
+    ap.add_argument("--rules", type=int, default=1000, help="rules on the many-rules listener (0 = skip the rules figure)")
     ap.add_argument("--out", default=str(ROOT / "bench" / "out"))
     args = ap.parse_args()
 
@@ -433,6 +491,8 @@ def main():
     try:
         for p in proxies:
             p.start()
+        elbow = proxies[0]
+        rule_ports = elbow.rule_listeners(args.rules) if args.rules else None
         for p in proxies:  # warm-up
             wrk(p.port, args.conns, 2)
         for rnd in range(args.rounds):
@@ -441,6 +501,12 @@ def main():
             for p in order:
                 r[p.name] = {"keepalive": load_scenario(p, args.conns, args.seconds, False),
                              "newconn": load_scenario(p, args.conns, args.seconds, True)}
+            if rule_ports:
+                path = f"/svc-{args.rules}/x"
+                pair = [("one", rule_ports[0]), ("many", rule_ports[1])]
+                r["elbow-rules"] = {}
+                for label, port in (pair if rnd % 2 == 0 else pair[::-1]):
+                    r["elbow-rules"][label] = load_scenario(elbow, args.conns, args.seconds, False, port, path)
             if args.idle:
                 for p in order:
                     # Allocators and HAProxy's pools keep memory after connections close, so each
@@ -462,7 +528,8 @@ def main():
     errors = {n: sum(r[n][s]["errors"] for r in results for s in ("keepalive", "newconn")) for n in names}
     text = (f"Run {meta['date']} · {args.rounds} rounds × {args.seconds} s · {meta['versions']['cpu']} ({meta['versions']['cpus']} CPUs)\n\n"
             "Each cell: median [min–max] over rounds · ×ratio to HAProxy: median [min–max] of per-round ratios.\n\n" + table +
-            "\nErrors (non-2xx + socket errors) over all runs: " + ", ".join(f"{n} {e}" for n, e in errors.items()) + "\n")
+            "\nErrors (non-2xx + socket errors) over all runs: " + ", ".join(f"{n} {e}" for n, e in errors.items()) + "\n" +
+            rules_summary(results, args.rules))
     (out_dir / "results.md").write_text(text)
     print()
     print(text)

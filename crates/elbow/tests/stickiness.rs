@@ -140,3 +140,31 @@ async fn target_group_stickiness_keeps_a_client_on_its_group() {
         assert_eq!(http.get_with(&alb.url("/"), &[("cookie", &cookie)]).await.unwrap().body.trim(), group);
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn consistent_hashing_on_a_header_keeps_each_key_on_one_target() {
+    let elbow = Elbow::start();
+    let (a, b) = Backend::pair();
+    let alb = simple_alb(&elbow, "hash", &[a.addr, b.addr]).await;
+    // The extension refuses a header hash without a header name, naming the field.
+    let mut cmd = vec!["elbv2", "modify-target-group-attributes", "--target-group-arn", &alb.tg_arn, "--attributes", "Key=elbow.load_balancing.hash_key,Value=http_header"];
+    let e = elbow.aws(&cmd).unwrap_err();
+    assert_eq!(e.code, "ValidationError");
+    assert!(e.message.contains("elbow.load_balancing.hash_header_name"), "{e:?}");
+    cmd.push("Key=elbow.load_balancing.hash_header_name,Value=X-User");
+    elbow.aws(&cmd).unwrap();
+    wait_all_healthy(&elbow, &alb.tg_arn, 2).await;
+    let http = HttpClient::new();
+    let mut per_target = std::collections::HashMap::new();
+    for user in 0..40 {
+        let key = format!("user-{user}");
+        let first = http.get_with(&alb.url("/"), &[("x-user", &key)]).await.unwrap().body.trim().to_string();
+        for _ in 0..4 {
+            let again = http.get_with(&alb.url("/"), &[("x-user", &key)]).await.unwrap().body.trim().to_string();
+            assert_eq!(again, first, "{key} stays on its target");
+        }
+        *per_target.entry(first).or_insert(0) += 1;
+    }
+    assert_eq!(per_target.len(), 2, "keys spread over both targets: {per_target:?}");
+    assert!(per_target.values().all(|&n| n >= 8), "neither target gets almost nothing: {per_target:?}");
+}

@@ -535,6 +535,15 @@ fn modify_target_group_attributes(r: &mut RegionState, arn: &str, attrs: &[(Stri
     if eff("stickiness.enabled") == "true" && eff("stickiness.type") == "app_cookie" && eff("stickiness.app_cookie.cookie_name").is_empty() {
         return Err(ModelError::invalid("Attributes[stickiness.app_cookie.cookie_name]", "Stickiness type 'app_cookie' needs 'stickiness.app_cookie.cookie_name'"));
     }
+    if eff(attributes::ELBOW_HASH_KEY) == "http_header" {
+        let name = eff(attributes::ELBOW_HASH_HEADER);
+        if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)) {
+            return Err(ModelError::invalid(
+                format!("Attributes[{}]", attributes::ELBOW_HASH_HEADER),
+                format!("Hash key 'http_header' needs '{}' set to a header name (an RFC 9110 token), not '{name}'", attributes::ELBOW_HASH_HEADER),
+            ));
+        }
+    }
     tg.attributes = merged;
     Ok(())
 }

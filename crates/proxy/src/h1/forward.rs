@@ -128,7 +128,9 @@ pub async fn forward<C: ClientIo>(io: &mut C, buf: &mut Buf, head: &RequestHead,
         }
         match read_response_head(&mut up, head.method, head_timeout).await {
             Ok(h) => break (up, h, in_flight),
-            Err(NoResponse::ClosedEarly) if reused && whole_request_buffered && !fresh_retry_used => {
+            // Closed without a byte after the request was sent: the target may have processed
+            // it, so only idempotent methods go again (as Go's HTTP client decides).
+            Err(NoResponse::ClosedEarly) if reused && whole_request_buffered && !fresh_retry_used && head.method.is_idempotent() => {
                 fresh_retry_used = true;
                 continue;
             }
