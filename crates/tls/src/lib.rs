@@ -1,12 +1,33 @@
 //! # tls — TLS for the data plane
 //!
-//! Data plane. Today: the client side used towards targets. Like ALB, elbow does not verify
-//! target certificates ("the load balancer does not validate the certificates of targets", ALB
-//! guide, "HTTPS to targets"), so targets with self-signed certificates work.
+//! Data plane. It holds:
+//!
+//! - the client side used towards targets (this file). Like ALB, elbow does not verify target
+//!   certificates ("the load balancer does not validate the certificates of targets", ALB
+//!   guide, "HTTPS to targets"), so targets with self-signed certificates work;
+//! - [`certificate`]: server certificates — parsing and validation as IAM
+//!   `UploadServerCertificate` and ACM `ImportCertificate` do ([`certificate::parse_certificate`],
+//!   which also reads the facts `GetServerCertificate` / `DescribeCertificate` report), and the
+//!   [`rustls::sign::CertifiedKey`] an HTTPS listener serves ([`certificate::certified_key`]);
+//! - [`listener_config`]: the server side of HTTPS listeners (SNI certificate selection,
+//!   security policies, ALPN);
+//! - [`sealing`]: AES-256-GCM sealing of private keys at rest under a node key kept outside the
+//!   store ([`sealing::KeySealer`]);
+//! - [`local_ca`]: elbow's local certificate authority, which issues the certificates of ACM
+//!   `RequestCertificate` ([`local_ca::LocalCa`]);
+//! - [`self_signed`]: self-signed certificates for `elbow certificate self-signed`.
+//!
+//! Cryptography is aws-lc-rs throughout ([`provider`]). Nothing here logs key material.
 //!
 //! Depends on `model` at most; never on the control plane.
 
 #![forbid(unsafe_code)]
+
+pub mod certificate;
+pub mod listener_config;
+pub mod local_ca;
+pub mod sealing;
+pub mod self_signed;
 
 use std::sync::Arc;
 
@@ -55,4 +76,14 @@ pub fn target_client_config(alpn: &[&[u8]]) -> Arc<rustls::ClientConfig> {
         .with_no_client_auth();
     cfg.alpn_protocols = alpn.iter().map(|p| p.to_vec()).collect();
     Arc::new(cfg)
+}
+
+/// A fresh directory under the system temp dir, for tests that write key files.
+#[cfg(test)]
+pub(crate) fn test_temp_dir(name: &str) -> std::path::PathBuf {
+    let mut suffix = [0u8; 8];
+    aws_lc_rs::rand::fill(&mut suffix).unwrap();
+    let dir = std::env::temp_dir().join(format!("elbow-tls-{name}-{}", suffix.iter().map(|b| format!("{b:02x}")).collect::<String>()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
 }
