@@ -74,6 +74,8 @@ impl ApiError {
         let message = capitalise(&e.to_string());
         match service {
             Service::Ec2 => ApiError::new(ec2_code(&e), message),
+            Service::Iam => iam_error(e),
+            Service::Acm => acm_error(e),
             _ => ApiError::new(elbv2_code(&e), message),
         }
     }
@@ -114,6 +116,7 @@ fn elbv2_code(e: &ModelError) -> &'static str {
             ResourceKind::Listener => "ListenerNotFound",
             ResourceKind::Rule => "RuleNotFound",
             ResourceKind::Certificate => "CertificateNotFound",
+            ResourceKind::SslPolicy => "SSLPolicyNotFound",
             ResourceKind::Subnet => "SubnetNotFound",
             ResourceKind::SecurityGroup => "InvalidSecurityGroup",
             ResourceKind::Target => "InvalidTarget",
@@ -140,6 +143,7 @@ fn elbv2_code(e: &ModelError) -> &'static str {
             Quota::Certificates => "TooManyCertificates",
             Quota::UniqueTargetGroupsPerLoadBalancer => "TooManyUniqueTargetGroupsPerLoadBalancer",
             Quota::TargetGroupAssociation => "TargetGroupAssociationLimit",
+            Quota::ServerCertificates | Quota::AcmCertificates => "TooManyCertificates",
         },
         ModelError::InvalidTarget(_) => "InvalidTarget",
         ModelError::InvalidSubnet(_) => "InvalidSubnet",
@@ -151,6 +155,38 @@ fn elbv2_code(e: &ModelError) -> &'static str {
         ModelError::PriorityInUse(_) => "PriorityInUse",
         ModelError::Ec2 { code, .. } => code,
     }
+}
+
+/// IAM error of a model error, with IAM's HTTP status (IAM API reference, "Errors" of the
+/// server-certificate actions; statuses from the botocore model: `NoSuchEntity` 404,
+/// `EntityAlreadyExists`, `DeleteConflict` and `LimitExceeded` 409).
+fn iam_error(e: ModelError) -> ApiError {
+    let (status, code, message) = match e {
+        ModelError::NotFound { id, .. } => (404, "NoSuchEntity", format!("The Server Certificate with name {id} cannot be found.")),
+        ModelError::Duplicate { message, .. } => (409, "EntityAlreadyExists", message),
+        ModelError::InUse { message, .. } => (409, "DeleteConflict", message),
+        ModelError::TooMany { message, .. } => (409, "LimitExceeded", message),
+        ModelError::Invalid { field, message } if field == "Tags.Key" || field == "Tags.Value" => (400, "InvalidInput", message),
+        ModelError::DuplicateTagKeys(m) => (400, "InvalidInput", m),
+        other => (400, "ValidationError", capitalise(&other.to_string())),
+    };
+    ApiError { status, code: code.into(), message }
+}
+
+/// ACM error of a model error (ACM API reference, "Errors" of each action). ACM answers every
+/// client error with HTTP 400.
+fn acm_error(e: ModelError) -> ApiError {
+    let (code, message) = match e {
+        ModelError::NotFound { id, .. } => ("ResourceNotFoundException", format!("Could not find certificate {id}.")),
+        ModelError::InUse { message, .. } => ("ResourceInUseException", message),
+        ModelError::TooMany { quota: Quota::Tags, message } => ("TooManyTagsException", message),
+        ModelError::TooMany { message, .. } => ("LimitExceededException", message),
+        ModelError::Invalid { field, message } if field == "Tags.Key" || field == "Tags.Value" => ("InvalidTagException", message),
+        ModelError::DuplicateTagKeys(m) => ("InvalidParameterException", m),
+        ModelError::Duplicate { message, .. } => ("ConflictException", message),
+        other => ("ValidationException", capitalise(&other.to_string())),
+    };
+    ApiError::new(code, message)
 }
 
 /// EC2 error code of a model error (EC2 API reference, "Error codes").

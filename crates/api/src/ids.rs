@@ -24,3 +24,17 @@ pub fn request_id() -> String {
 pub fn ec2(prefix: &str) -> String {
     format!("{prefix}-{}", hex(17))
 }
+
+/// A random UUID, version 4 (`xxxxxxxx-xxxx-4xxx-[89ab]xxx-xxxxxxxxxxxx`), as in ACM ARNs.
+pub fn uuid_v4() -> String {
+    let h = hex(32);
+    let variant = char::from_digit(8 + rand::rng().random_range(0..4), 16).unwrap_or('8');
+    format!("{}-{}-4{}-{variant}{}-{}", &h[0..8], &h[8..12], &h[13..16], &h[17..20], &h[20..32])
+}
+
+/// `n` random characters of `[A-Z0-9]` (IAM unique ids such as `ASCA…`).
+pub fn upper_alnum(n: usize) -> String {
+    const CHARS: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    let mut rng = rand::rng();
+    (0..n).map(|_| CHARS[rng.random_range(0..CHARS.len())] as char).collect()
+}

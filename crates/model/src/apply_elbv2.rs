@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::net::IpAddr;
 
 use crate::attributes;
+use crate::certificate::IamState;
 use crate::command::{CreateListener, CreateLoadBalancer, CreateTargetGroup, Elbv2Command, HealthCheckInput, ModifyListener, TargetInput};
 use crate::error::{ModelError, Quota, ResourceKind};
 use crate::listener::{Action, ActionType, Listener};
@@ -34,7 +35,7 @@ pub mod limits {
 /// The security policy AWS gives HTTPS/TLS listeners created without `SslPolicy`.
 pub const DEFAULT_SSL_POLICY: &str = "ELBSecurityPolicy-2016-08";
 
-pub(crate) fn apply(r: &mut RegionState, op: &Elbv2Command) -> Result<(), ModelError> {
+pub(crate) fn apply(r: &mut RegionState, iam: &IamState, op: &Elbv2Command) -> Result<(), ModelError> {
     match op {
         Elbv2Command::CreateLoadBalancer(c) => create_load_balancer(r, c),
         Elbv2Command::DeleteLoadBalancer { arn } => delete_load_balancer(r, arn),
@@ -100,8 +101,10 @@ pub(crate) fn apply(r: &mut RegionState, op: &Elbv2Command) -> Result<(), ModelE
         Elbv2Command::ModifyTargetGroupAttributes { arn, attributes } => modify_target_group_attributes(r, arn, attributes),
         Elbv2Command::RegisterTargets { target_group_arn, targets, now } => register_targets(r, target_group_arn, targets, *now),
         Elbv2Command::DeregisterTargets { target_group_arn, targets, now } => deregister_targets(r, target_group_arn, targets, *now),
-        Elbv2Command::CreateListener(c) => create_listener(r, c),
-        Elbv2Command::ModifyListener(c) => modify_listener(r, c),
+        Elbv2Command::CreateListener(c) => create_listener(r, iam, c),
+        Elbv2Command::ModifyListener(c) => modify_listener(r, iam, c),
+        Elbv2Command::AddListenerCertificates { listener_arn, certificates } => crate::apply_listener_certificates::add(r, iam, listener_arn, certificates),
+        Elbv2Command::RemoveListenerCertificates { listener_arn, certificates } => crate::apply_listener_certificates::remove(r, listener_arn, certificates),
         Elbv2Command::DeleteListener { arn } => {
             if r.listeners.remove(arn).is_none() {
                 return Err(ModelError::not_found(ResourceKind::Listener, arn));
@@ -751,7 +754,7 @@ fn port_taken_elsewhere(r: &RegionState, port: u16, except: Option<&str>) -> Opt
     r.listeners.values().find(|l| l.port == port && Some(l.arn.as_str()) != except).map(|l| l.load_balancer_arn.clone())
 }
 
-fn check_listener_protocol(lb: &LoadBalancer, protocol: Protocol, certificates: &[String]) -> Result<(), ModelError> {
+fn check_listener_protocol(lb: &LoadBalancer, protocol: Protocol, certificates: &[String], resolves: impl Fn(&str) -> bool) -> Result<(), ModelError> {
     let ok = match lb.kind {
         LoadBalancerType::Application => protocol.is_http(),
         LoadBalancerType::Network => matches!(protocol, Protocol::Tcp | Protocol::Tls | Protocol::Udp | Protocol::TcpUdp),
@@ -767,8 +770,7 @@ fn check_listener_protocol(lb: &LoadBalancer, protocol: Protocol, certificates: 
     if !tls && !certificates.is_empty() {
         return Err(ModelError::invalid("Certificates", format!("Certificates cannot be specified for listeners with protocol '{protocol}'")));
     }
-    if tls {
-        // The certificate store arrives with TLS termination; until then no ARN resolves.
+    if tls && !resolves(&certificates[0]) {
         return Err(ModelError::not_found(ResourceKind::Certificate, &certificates[0]));
     }
     if lb.kind != LoadBalancerType::Application {
@@ -777,16 +779,20 @@ fn check_listener_protocol(lb: &LoadBalancer, protocol: Protocol, certificates: 
     Ok(())
 }
 
-fn create_listener(r: &mut RegionState, c: &CreateListener) -> Result<(), ModelError> {
+fn create_listener(r: &mut RegionState, iam: &IamState, c: &CreateListener) -> Result<(), ModelError> {
     let lb = r.load_balancers.get(&c.load_balancer_arn).ok_or_else(|| ModelError::not_found(ResourceKind::LoadBalancer, &c.load_balancer_arn))?;
     let protocol = c.protocol.ok_or_else(|| ModelError::invalid("Protocol", "A listener protocol must be specified"))?;
     let port = c.port.ok_or_else(|| ModelError::invalid("Port", "A listener port must be specified"))?;
-    check_listener_protocol(lb, protocol, &c.certificates)?;
+    crate::ssl_policy::check(c.ssl_policy.as_deref())?;
+    check_listener_protocol(lb, protocol, &c.certificates, |a| crate::certificate::resolve(iam, r, a).is_some())?;
     let actions = check_actions(r, lb, protocol, &c.default_actions, "DefaultActions")?;
     tags::validate(&c.tags)?;
     let ssl_policy = matches!(protocol, Protocol::Https | Protocol::Tls).then(|| c.ssl_policy.clone().unwrap_or_else(|| DEFAULT_SSL_POLICY.to_string()));
     if let Some(existing) = r.listeners.values().find(|l| l.load_balancer_arn == c.load_balancer_arn && l.port == port) {
-        let same = existing.protocol == protocol && existing.default_actions == actions && existing.ssl_policy == ssl_policy;
+        let same = existing.protocol == protocol
+            && existing.default_actions == actions
+            && existing.ssl_policy == ssl_policy
+            && existing.certificate_arn.as_ref() == c.certificates.first();
         return if same {
             Ok(())
         } else {
@@ -822,7 +828,7 @@ fn create_listener(r: &mut RegionState, c: &CreateListener) -> Result<(), ModelE
     Ok(())
 }
 
-fn modify_listener(r: &mut RegionState, c: &ModifyListener) -> Result<(), ModelError> {
+fn modify_listener(r: &mut RegionState, iam: &IamState, c: &ModifyListener) -> Result<(), ModelError> {
     let current = r.listeners.get(&c.arn).ok_or_else(|| ModelError::not_found(ResourceKind::Listener, &c.arn))?.clone();
     let lb = r.load_balancers.get(&current.load_balancer_arn).ok_or_else(|| ModelError::not_found(ResourceKind::LoadBalancer, &current.load_balancer_arn))?;
     let protocol = c.protocol.unwrap_or(current.protocol);
@@ -832,7 +838,8 @@ fn modify_listener(r: &mut RegionState, c: &ModifyListener) -> Result<(), ModelE
         (None, true) => current.certificate_arn.iter().cloned().collect(),
         (None, false) => Vec::new(),
     };
-    check_listener_protocol(lb, protocol, &certificates)?;
+    crate::ssl_policy::check(c.ssl_policy.as_deref())?;
+    check_listener_protocol(lb, protocol, &certificates, |a| crate::certificate::resolve(iam, r, a).is_some())?;
     let port = c.port.unwrap_or(current.port);
     if port != current.port {
         if r.listeners.values().any(|l| l.load_balancer_arn == current.load_balancer_arn && l.port == port) {

@@ -4,6 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::certificate::StoredCertificate;
 use crate::ec2::SecurityGroupRule;
 use crate::ids::Millis;
 use crate::listener::{Action, RuleCondition};
@@ -26,6 +27,18 @@ pub enum Command {
         region: String,
         /// The action.
         op: Ec2Command,
+    },
+    /// An IAM (2010-05-08) action; IAM is account-wide, so no region.
+    Iam {
+        /// The action.
+        op: IamCommand,
+    },
+    /// An ACM (2015-12-08) action in a region.
+    Acm {
+        /// Region from the request's SigV4 scope.
+        region: String,
+        /// The action.
+        op: AcmCommand,
     },
     /// Housekeeping: forget targets whose deregistration delay ended at or before `now`.
     ExpireDrainingTargets {
@@ -318,6 +331,139 @@ pub enum Elbv2Command {
         arns: Vec<String>,
         /// `TagKeys`.
         keys: Vec<String>,
+    },
+    /// `AddListenerCertificates`: to the listener's certificate list (SNI).
+    AddListenerCertificates {
+        /// `ListenerArn`.
+        listener_arn: String,
+        /// `Certificates[].CertificateArn`.
+        certificates: Vec<String>,
+    },
+    /// `RemoveListenerCertificates`: from the listener's certificate list (never the default).
+    RemoveListenerCertificates {
+        /// `ListenerArn`.
+        listener_arn: String,
+        /// `Certificates[].CertificateArn`.
+        certificates: Vec<String>,
+    },
+}
+
+/// `UploadServerCertificate` with the id, ARN and time chosen, the certificate parsed and
+/// validated, and its private key sealed by the api (never in the clear here).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UploadServerCertificate {
+    /// `ServerCertificateName`.
+    pub name: String,
+    /// `ServerCertificateId` (`ASCA…`).
+    pub id: String,
+    /// `Path` (`/` when absent).
+    pub path: String,
+    /// `arn:aws:iam::<account>:server-certificate<path><name>`.
+    pub arn: String,
+    /// Body, chain, sealed key and facts.
+    pub certificate: StoredCertificate,
+    /// `Tags`.
+    pub tags: Vec<(String, String)>,
+    /// Upload time.
+    pub now: Millis,
+}
+
+/// The IAM actions that change state (server certificates).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum IamCommand {
+    /// `UploadServerCertificate`.
+    UploadServerCertificate(Box<UploadServerCertificate>),
+    /// `UpdateServerCertificate`: a new name and/or path, hence a new ARN.
+    UpdateServerCertificate {
+        /// `ServerCertificateName`.
+        name: String,
+        /// `NewServerCertificateName`.
+        new_name: Option<String>,
+        /// `NewPath`.
+        new_path: Option<String>,
+    },
+    /// `DeleteServerCertificate`.
+    DeleteServerCertificate {
+        /// `ServerCertificateName`.
+        name: String,
+    },
+}
+
+/// `RequestCertificate` with the ARN chosen and the certificate already issued by the node's
+/// local certificate authority (key sealed).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RequestCertificate {
+    /// New ARN (used only if the idempotency token does not name a recent request).
+    pub arn: String,
+    /// `DomainName` first, then the other `SubjectAlternativeNames`.
+    pub names: Vec<String>,
+    /// `KeyAlgorithm` (`RSA_2048` when absent).
+    pub key_algorithm: String,
+    /// `ValidationMethod` (`DNS` when absent).
+    pub validation_method: String,
+    /// `IdempotencyToken`.
+    pub idempotency_token: Option<String>,
+    /// The issued certificate.
+    pub certificate: StoredCertificate,
+    /// `Tags`.
+    pub tags: Vec<(String, String)>,
+    /// Request (and issue) time.
+    pub now: Millis,
+}
+
+/// ACM's idempotency window: a `RequestCertificate` repeated with the same token within an
+/// hour returns the first request's certificate (RequestCertificate, `IdempotencyToken`).
+pub const ACM_IDEMPOTENCY_WINDOW_MS: Millis = 60 * 60 * 1000;
+
+/// The ACM actions that change state.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AcmCommand {
+    /// `ImportCertificate`: a new certificate, or with `reimport` new material for `arn`.
+    ImportCertificate {
+        /// The new ARN, or the `CertificateArn` given to re-import.
+        arn: String,
+        /// `CertificateArn` was given: replace the material of that imported certificate.
+        reimport: bool,
+        /// Body, chain, sealed key and facts.
+        certificate: StoredCertificate,
+        /// `Tags` (not allowed with a re-import).
+        tags: Vec<(String, String)>,
+        /// Import time.
+        now: Millis,
+    },
+    /// `RequestCertificate`.
+    RequestCertificate(RequestCertificate),
+    /// ACM managed renewal of an `AMAZON_ISSUED` certificate: new material from the local
+    /// certificate authority, same ARN (no AWS action; the node's renewal task submits it).
+    RenewCertificate {
+        /// The certificate.
+        arn: String,
+        /// The certificate it had when renewal was decided; the renewal is dropped if it
+        /// changed meanwhile (another node renewed it first).
+        expected_serial: String,
+        /// The new certificate, sealed key and facts.
+        certificate: StoredCertificate,
+        /// Issue time.
+        now: Millis,
+    },
+    /// `DeleteCertificate`.
+    DeleteCertificate {
+        /// `CertificateArn`.
+        arn: String,
+    },
+    /// `AddTagsToCertificate`.
+    AddTagsToCertificate {
+        /// `CertificateArn`.
+        arn: String,
+        /// `Tags`.
+        tags: Vec<(String, String)>,
+    },
+    /// `RemoveTagsFromCertificate`: a tag with a value is removed only if the value matches.
+    RemoveTagsFromCertificate {
+        /// `CertificateArn`.
+        arn: String,
+        /// `Tags`.
+        tags: Vec<TagKeyValue>,
     },
 }
 

@@ -18,6 +18,8 @@ pub enum ResourceKind {
     Target,
     /// A certificate (IAM server certificate or ACM certificate).
     Certificate,
+    /// A predefined ELB security policy (`SslPolicy`), see [`crate::ssl_policy`].
+    SslPolicy,
     /// An EC2 VPC.
     Vpc,
     /// An EC2 subnet.
@@ -46,6 +48,7 @@ impl ResourceKind {
             ResourceKind::TargetGroup => "target group",
             ResourceKind::Target => "target",
             ResourceKind::Certificate => "certificate",
+            ResourceKind::SslPolicy => "SSL policy",
             ResourceKind::Vpc => "VPC",
             ResourceKind::Subnet => "subnet",
             ResourceKind::SecurityGroup => "security group",
@@ -88,6 +91,10 @@ pub enum Quota {
     UniqueTargetGroupsPerLoadBalancer,
     /// `TargetGroupAssociationLimit`: a target group serves one load balancer.
     TargetGroupAssociation,
+    /// IAM `LimitExceeded`: server certificates per account.
+    ServerCertificates,
+    /// ACM `LimitExceededException`: certificates per region.
+    AcmCertificates,
 }
 
 /// A semantic failure of a command against the current state. Nothing is changed when one is

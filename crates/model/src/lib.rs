@@ -9,11 +9,15 @@
 
 #![forbid(unsafe_code)]
 
+mod apply_acm;
 mod apply_ec2;
 mod apply_elbv2;
+mod apply_iam;
+mod apply_listener_certificates;
 mod apply_rules;
 pub mod attributes;
 mod aws_enum;
+pub mod certificate;
 pub mod command;
 pub mod ec2;
 pub mod error;
@@ -22,11 +26,15 @@ pub mod ids;
 pub mod listener;
 pub mod load_balancer;
 pub mod snapshot;
+pub mod ssl_policy;
 pub mod tags;
 pub mod target_group;
 
+pub use apply_acm::{CERTIFICATES_PER_REGION as ACM_CERTIFICATES_PER_REGION, idempotent_request as acm_idempotent_request};
 pub use apply_elbv2::{DEFAULT_SSL_POLICY, limits, parse_code_matcher, resource_kind_of_arn};
-pub use command::{Command, Ec2Command, Elbv2Command};
+pub use apply_iam::SERVER_CERTIFICATES_PER_ACCOUNT;
+pub use apply_listener_certificates::CERTIFICATES_PER_LOAD_BALANCER;
+pub use command::{AcmCommand, Command, Ec2Command, Elbv2Command, IamCommand};
 pub use error::{ModelError, Quota, ResourceKind};
 pub use health_table::{HealthTable, TargetHealth, TargetHealthCell, TargetHealthReason, TargetHealthState, TargetKey};
 pub use ids::Millis;

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::certificate::{AcmCertificate, IamState, StoredCertificate};
 use crate::command::Command;
 use crate::ec2::{DEFAULT_ZONE_COUNT, Ec2State};
 use crate::error::ModelError;
@@ -32,6 +33,9 @@ pub struct RegionState {
     pub rules: BTreeMap<String, Rule>,
     /// VPCs, subnets, security groups, gateways and route tables.
     pub ec2: Ec2State,
+    /// ACM certificates by ARN.
+    #[serde(default)]
+    pub acm_certificates: BTreeMap<String, AcmCertificate>,
 }
 
 impl RegionState {
@@ -44,6 +48,7 @@ impl RegionState {
             listeners: BTreeMap::new(),
             rules: BTreeMap::new(),
             ec2: Ec2State::new_default(name, DEFAULT_ZONE_COUNT),
+            acm_certificates: BTreeMap::new(),
         }
     }
 
@@ -84,11 +89,30 @@ impl RegionState {
         out
     }
 
+    /// Listeners whose default certificate or certificate list names `certificate_arn`.
+    pub fn listeners_using_certificate<'a>(&'a self, certificate_arn: &'a str) -> impl Iterator<Item = &'a Listener> + 'a {
+        self.listeners
+            .values()
+            .filter(move |l| l.certificate_arn.as_deref() == Some(certificate_arn) || l.sni_certificate_arns.iter().any(|a| a == certificate_arn))
+    }
+
+    /// ARNs of the load balancers with a listener using `certificate_arn` (ACM's `InUseBy`).
+    pub fn load_balancers_using_certificate(&self, certificate_arn: &str) -> Vec<String> {
+        let mut out: Vec<String> = self.listeners_using_certificate(certificate_arn).map(|l| l.load_balancer_arn.clone()).collect();
+        out.sort();
+        out.dedup();
+        out
+    }
+
     /// True if some listener or rule forwards to the target group, so its targets get health
     /// checks and traffic (otherwise they are `unused`/`Target.NotInUse`).
     pub fn target_group_in_use(&self, target_group_arn: &str) -> bool {
         !self.load_balancers_of_target_group(target_group_arn).is_empty()
     }
+}
+
+fn region_entry<'a>(regions: &'a mut BTreeMap<String, RegionState>, name: &str) -> &'a mut RegionState {
+    regions.entry(name.to_string()).or_insert_with(|| RegionState::new(name))
 }
 
 /// The configuration of a node (or cluster) at one revision.
@@ -100,6 +124,9 @@ pub struct Snapshot {
     /// like [`RegionState::new`].
     #[serde(default)]
     pub regions: BTreeMap<String, RegionState>,
+    /// IAM (account-wide): server certificates.
+    #[serde(default)]
+    pub iam: IamState,
 }
 
 impl Snapshot {
@@ -117,7 +144,14 @@ impl Snapshot {
     }
 
     fn region_mut(&mut self, name: &str) -> &mut RegionState {
-        self.regions.entry(name.to_string()).or_insert_with(|| RegionState::new(name))
+        region_entry(&mut self.regions, name)
+    }
+
+    /// The certificate a listener of `region` names by `arn` (IAM server certificate or ACM
+    /// certificate of that region), as [`crate::certificate::resolve`].
+    pub fn certificate(&self, region: &str, arn: &str) -> Option<&StoredCertificate> {
+        let r = self.regions.get(region)?;
+        crate::certificate::resolve(&self.iam, r, arn)
     }
 
     /// Applies one command, returning the next snapshot (revision + 1) or the reason it cannot
@@ -125,7 +159,12 @@ impl Snapshot {
     pub fn apply(&self, cmd: &Command) -> Result<Snapshot, ModelError> {
         let mut next = self.clone();
         match cmd {
-            Command::Elbv2 { region, op } => crate::apply_elbv2::apply(next.region_mut(region), op)?,
+            Command::Elbv2 { region, op } => {
+                let Snapshot { regions, iam, .. } = &mut next;
+                crate::apply_elbv2::apply(region_entry(regions, region), iam, op)?
+            }
+            Command::Iam { op } => crate::apply_iam::apply(&mut next, op)?,
+            Command::Acm { region, op } => crate::apply_acm::apply(next.region_mut(region), op)?,
             Command::Ec2 { region, op } => crate::apply_ec2::apply(next.region_mut(region), op)?,
             Command::ExpireDrainingTargets { now } => {
                 for r in next.regions.values_mut() {
@@ -158,6 +197,11 @@ impl Snapshot {
             for l in r.listeners.values() {
                 if !r.load_balancers.contains_key(&l.load_balancer_arn) {
                     return broken(format!("listener {} has no load balancer", l.arn));
+                }
+                for c in l.certificate_arn.iter().chain(&l.sni_certificate_arns) {
+                    if crate::certificate::resolve(&self.iam, r, c).is_none() {
+                        return broken(format!("listener {} uses missing certificate {c}", l.arn));
+                    }
                 }
                 for tg in l.default_actions.iter().flat_map(|a| a.target_group_arns()) {
                     if !r.target_groups.contains_key(tg) {

@@ -13,6 +13,7 @@ use model::HealthTable;
 use crate::error::ApiError;
 use crate::params::{ListStyle, Params};
 use crate::service::Service;
+use crate::test_support::all;
 use crate::{Api, ApiConfig, Request};
 
 struct Env {
@@ -46,20 +47,6 @@ async fn call(e: &Env, action: &str, pairs: &[(&str, &str)]) -> Result<String, A
     super::dispatch(&e.api, &req).await
 }
 
-/// The text of every `<tag>` in `xml`, in order.
-fn all(xml: &str, tag: &str) -> Vec<String> {
-    let open = format!("<{tag}>");
-    let close = format!("</{tag}>");
-    let mut out = Vec::new();
-    let mut rest = xml;
-    while let Some(i) = rest.find(&open) {
-        rest = &rest[i + open.len()..];
-        let Some(j) = rest.find(&close) else { break };
-        out.push(rest[..j].to_string());
-        rest = &rest[j..];
-    }
-    out
-}
 
 fn first(xml: &str, tag: &str) -> String {
     all(xml, tag).into_iter().next().unwrap_or_else(|| panic!("no <{tag}> in {xml}"))

@@ -2,10 +2,12 @@
 //! XML result, as in the botocore `elbv2` service model.
 
 mod attributes;
+mod listener_certificates;
 mod listeners;
 mod load_balancers;
 mod render;
 mod rules;
+mod ssl_policies;
 mod tags;
 mod target_groups;
 mod targets;
@@ -49,6 +51,9 @@ pub(crate) async fn dispatch(api: &Api, req: &Request) -> Result<String, ApiErro
         "DeleteListener" => listeners::delete(api, req).await?,
         "DescribeListenerAttributes" => attributes::describe_listener(api, req, &mut x)?,
         "ModifyListenerAttributes" => attributes::modify_listener(api, req, &mut x).await?,
+        "AddListenerCertificates" => listener_certificates::add(api, req, &mut x).await?,
+        "RemoveListenerCertificates" => listener_certificates::remove(api, req).await?,
+        "DescribeListenerCertificates" => listener_certificates::describe(api, req, &mut x)?,
         "CreateRule" => rules::create(api, req, &mut x).await?,
         "DescribeRules" => rules::describe(api, req, &mut x)?,
         "ModifyRule" => rules::modify(api, req, &mut x).await?,
@@ -58,6 +63,7 @@ pub(crate) async fn dispatch(api: &Api, req: &Request) -> Result<String, ApiErro
         "RemoveTags" => tags::remove(api, req).await?,
         "DescribeTags" => tags::describe(api, req, &mut x)?,
         "DescribeAccountLimits" => tags::describe_account_limits(p, &mut x)?,
+        "DescribeSSLPolicies" => ssl_policies::describe(p, &mut x)?,
         other => {
             return Err(ApiError::new(
                 "InvalidAction",

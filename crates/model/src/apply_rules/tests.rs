@@ -1,10 +1,9 @@
 //! Tests of the rule commands against the model.
 use super::*;
-use crate::command::{Command, CreateListener, CreateLoadBalancer, CreateTargetGroup, Elbv2Command, HealthCheckInput};
+use crate::command::{Command, CreateListener, Elbv2Command};
 use crate::listener::{ActionType, HttpHeaderCondition, QueryStringPair};
-use crate::load_balancer::{IpAddressType, Scheme};
 use crate::snapshot::Snapshot;
-use crate::target_group::{Protocol, TargetType};
+use crate::target_group::Protocol;
 
 const R: &str = "us-east-1";
 const LB: &str = "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/a/0123456789abcdef";
@@ -41,46 +40,8 @@ fn create(id: &str, priority: u32, conditions: Vec<RuleCondition>) -> Elbv2Comma
 
 /// An ALB in the default VPC with an HTTP listener (default rule id `d`) forwarding to a group.
 fn world() -> Snapshot {
-    let s = Snapshot::empty();
-    let r = s.region(R);
-    let subnets: Vec<String> = r.ec2.subnets.keys().cloned().collect();
-    let vpc = r.ec2.default_vpc().map(|v| v.id.clone());
-    let s = run(
-        &s,
-        Elbv2Command::CreateTargetGroup(CreateTargetGroup {
-            arn: TG.into(),
-            id: "0123456789abcdef".into(),
-            name: "t".into(),
-            protocol: Some(Protocol::Http),
-            protocol_version: None,
-            port: Some(80),
-            vpc_id: vpc,
-            target_type: Some(TargetType::Ip),
-            ip_address_type: None,
-            health_check: HealthCheckInput::default(),
-            tags: vec![],
-            now: 1,
-        }),
-    )
-    .unwrap();
-    let s = run(
-        &s,
-        Elbv2Command::CreateLoadBalancer(CreateLoadBalancer {
-            arn: LB.into(),
-            id: "0123456789abcdef".into(),
-            name: "a".into(),
-            dns_name: "a.example".into(),
-            canonical_hosted_zone_id: "Z".into(),
-            subnets,
-            security_groups: None,
-            scheme: Scheme::InternetFacing,
-            kind: LoadBalancerType::Application,
-            ip_address_type: IpAddressType::Ipv4,
-            tags: vec![],
-            now: 1,
-        }),
-    )
-    .unwrap();
+    // The load balancer and target group of the certificate tests' fixture (same ARNs).
+    let s = crate::certificate::testing::alb();
     run(
         &s,
         Elbv2Command::CreateListener(CreateListener {
