@@ -47,6 +47,10 @@ pub struct ServeArgs {
     /// Seconds in-flight requests may take to finish on SIGTERM/SIGINT [default: 10].
     #[arg(long, env = "ELBOW_SHUTDOWN_GRACE")]
     pub shutdown_grace: Option<u64>,
+    /// Days before expiry that ACM certificates issued by `RequestCertificate` are renewed
+    /// [default: 60, as ACM's managed renewal].
+    #[arg(long, env = "ELBOW_ACM_RENEWAL_WINDOW_DAYS")]
+    pub acm_renewal_window_days: Option<u64>,
 }
 
 /// Log output format.
@@ -72,6 +76,7 @@ struct FileConfig {
     dns_suffix: Option<String>,
     worker_threads: Option<usize>,
     shutdown_grace: Option<u64>,
+    acm_renewal_window_days: Option<u64>,
 }
 
 /// Resolved settings.
@@ -97,6 +102,8 @@ pub struct Settings {
     pub worker_threads: Option<usize>,
     /// Shutdown grace period.
     pub shutdown_grace: Duration,
+    /// How long before expiry issued ACM certificates are renewed.
+    pub acm_renewal_window: Duration,
 }
 
 /// `$XDG_DATA_HOME/elbow`, else `~/.local/share/elbow`, else `./elbow-data`.
@@ -133,6 +140,7 @@ impl ServeArgs {
             dns_suffix: self.dns_suffix.clone().or(file.dns_suffix).unwrap_or_else(|| "elb.localhost".into()),
             worker_threads: self.worker_threads.or(file.worker_threads),
             shutdown_grace: Duration::from_secs(self.shutdown_grace.or(file.shutdown_grace).unwrap_or(10)),
+            acm_renewal_window: Duration::from_secs(86_400 * self.acm_renewal_window_days.or(file.acm_renewal_window_days).unwrap_or(60)),
         })
     }
 }

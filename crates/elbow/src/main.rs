@@ -6,6 +6,8 @@
 
 #![forbid(unsafe_code)]
 
+mod acm_renewal;
+mod certificate_cmd;
 mod config;
 mod listener_ports;
 
@@ -28,6 +30,9 @@ struct Cli {
 enum Command {
     /// Run a node: the AWS API endpoint, the load balancers' listeners and health checks.
     Serve(ServeArgs),
+    /// Make a self-signed certificate, or export the local certificate authority's root.
+    #[command(subcommand)]
+    Certificate(certificate_cmd::CertificateCommand),
 }
 
 fn init_logging(s: &Settings) -> anyhow::Result<()> {
@@ -43,6 +48,7 @@ fn init_logging(s: &Settings) -> anyhow::Result<()> {
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
+        Command::Certificate(c) => certificate_cmd::run(c),
         Command::Serve(args) => {
             let settings = args.resolve()?;
             init_logging(&settings)?;
@@ -99,21 +105,29 @@ async fn serve(s: Settings) -> anyhow::Result<()> {
     let cookie_secret = cookie_secret(&s.data_dir)?;
     let store_path = store.path().to_path_buf();
     let health = Arc::new(model::HealthTable::new());
-    let proxy = proxy::Proxy::new(proxy::ProxyConfig { listen_addr: s.listen_addr, cookie_secret }, health.clone());
+    // Certificates' private keys are stored sealed under <data-dir>/certificate.key (the API
+    // seals them, the proxy opens them); ACM RequestCertificate issues from the local CA in
+    // <data-dir>/ca.key and ca.pem.
+    let key_path = s.data_dir.join("certificate.key");
+    let sealer = Arc::new(tls::sealing::KeySealer::load_or_create(&key_path).with_context(|| format!("cannot read or create {}", key_path.display()))?);
+    let proxy = proxy::Proxy::new(proxy::ProxyConfig { listen_addr: s.listen_addr, cookie_secret, key_sealer: sealer.clone() }, health.clone());
     let hook = Arc::new(listener_ports::ListenerPorts { proxy: proxy.clone(), listen_addr: s.listen_addr });
     let state = state::State::start(store, Some(hook)).await.context("cannot load the stored configuration")?;
     let api_listener = tokio::net::TcpListener::bind(s.api_addr).await.with_context(|| format!("cannot listen on --api-addr {}", s.api_addr))?;
     let api_addr = api_listener.local_addr()?;
-    let api = api::Api::new(
+    let local_ca = Arc::new(tls::local_ca::LocalCa::load_or_create(&s.data_dir).context("cannot load or create the local certificate authority (ca.key, ca.pem)")?);
+    let api = api::Api::with_certificates(
         state.clone(),
         health.clone(),
         api::ApiConfig { account_id: s.account_id.clone(), default_region: s.region.clone(), dns_suffix: s.dns_suffix.clone() },
+        api::CertificateServices { sealer: sealer.clone(), issuer: Some(local_ca.clone()) },
     );
 
     let shutdown = CancellationToken::new();
     let revision = state.current().revision;
     let data_plane = tokio::spawn(proxy.clone().run(state.watch(), shutdown.clone(), s.shutdown_grace));
     let checks = tokio::spawn(health::run(state.watch(), health.clone(), shutdown.clone()));
+    let renewals = tokio::spawn(acm_renewal::run(state.clone(), local_ca, sealer, s.acm_renewal_window, shutdown.clone()));
     // Listeners restored from the store are bound before the node says it is ready.
     proxy.wait_applied(revision).await;
     let api_task = tokio::spawn(api::serve(api, api_listener, shutdown.clone(), s.shutdown_grace));
@@ -126,7 +140,7 @@ async fn serve(s: Settings) -> anyhow::Result<()> {
     let sig = shutdown_signal().await;
     tracing::info!(signal = sig, grace_s = s.shutdown_grace.as_secs(), "shutting down: no new connections, finishing in-flight requests");
     shutdown.cancel();
-    let _ = tokio::join!(api_task, data_plane, checks);
+    let _ = tokio::join!(api_task, data_plane, checks, renewals);
     tracing::info!("stopped");
     Ok(())
 }

@@ -30,13 +30,11 @@ pub(crate) fn choose_group<'a>(fwd: &'a ForwardRoute, facts: &dyn RequestCookies
     }
     if let Some(window) = fwd.group_stickiness {
         let cookie = facts.cookie(AWSALBTG).or_else(|| facts.cookie(AWSALBTGCORS));
-        if let Some((Binding::Group { group }, issued)) = cookie.and_then(|c| key.open(c)) {
-            if now.saturating_sub(issued) <= window.as_secs() {
-                if let Some((g, _)) = fwd.groups.iter().find(|(g, w)| g.id == group && *w > 0) {
+        if let Some((Binding::Group { group }, issued)) = cookie.and_then(|c| key.open(c))
+            && now.saturating_sub(issued) <= window.as_secs()
+                && let Some((g, _)) = fwd.groups.iter().find(|(g, w)| g.id == group && *w > 0) {
                     return g;
                 }
-            }
-        }
     }
     if fwd.total_weight == 0 {
         return &fwd.groups[0].0;

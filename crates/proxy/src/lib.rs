@@ -18,6 +18,7 @@ pub mod rules;
 pub mod sticky;
 mod listener;
 pub mod routing;
+mod tls_listener;
 mod upstream;
 
 use std::collections::HashMap;
@@ -39,12 +40,21 @@ use crate::rules::RuleSet;
 pub use crate::upstream::Upstream;
 
 /// Node-wide data-plane settings.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct ProxyConfig {
     /// The address every listener binds (`--listen-addr`).
     pub listen_addr: IpAddr,
     /// Secret of stickiness cookies (32 bytes, kept in the data directory).
     pub cookie_secret: [u8; 32],
+    /// Opens the sealed private keys of certificates (HTTPS listeners).
+    pub key_sealer: Arc<tls::sealing::KeySealer>,
+}
+
+impl std::fmt::Debug for ProxyConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Secrets stay out of logs.
+        f.debug_struct("ProxyConfig").field("listen_addr", &self.listen_addr).finish_non_exhaustive()
+    }
 }
 
 /// A socket bound ahead of the commit that creates its listener.
@@ -62,6 +72,11 @@ pub struct Proxy {
     tracker: TaskTracker,
     applied: watch::Sender<u64>,
     cookie_key: Arc<sticky::CookieKey>,
+    /// TLS session resumption shared by every HTTPS listener configuration.
+    sessions: tls::listener_config::SessionState,
+    /// Opened certificates by sealed key (unique per upload or import), so a snapshot that
+    /// does not change a certificate does not open its key again.
+    certified_keys: Mutex<HashMap<String, Arc<rustls::sign::CertifiedKey>>>,
 }
 
 /// The runtime of one registration, kept across snapshots while it does not change.
@@ -88,8 +103,12 @@ fn bind(addr: SocketAddr) -> io::Result<std::net::TcpListener> {
 
 impl Proxy {
     /// A data plane that reads target health from `health`.
+    ///
+    /// Panics if the system has no randomness for TLS session tickets.
     pub fn new(config: ProxyConfig, health: Arc<HealthTable>) -> Arc<Proxy> {
         Arc::new(Proxy {
+            sessions: tls::listener_config::SessionState::new().expect("TLS session ticket keys need system randomness"),
+            certified_keys: Mutex::new(HashMap::new()),
             cookie_key: Arc::new(sticky::CookieKey::new(&config.cookie_secret)),
             config,
             health,
@@ -177,14 +196,25 @@ impl Proxy {
         let mut seen: std::collections::HashSet<(TargetKey, Millis)> = std::collections::HashSet::new();
         let mut groups: HashMap<String, Arc<TargetGroupRoute>> = HashMap::new();
         let mut desired: HashMap<u16, ListenerRoutes> = HashMap::new();
+        let mut used_keys: std::collections::HashSet<String> = std::collections::HashSet::new();
 
         for region in snap.regions.values() {
             for l in region.listeners.values() {
                 let Some(lb) = region.load_balancers.get(&l.load_balancer_arn) else { continue };
-                if lb.kind != LoadBalancerType::Application || l.protocol != Protocol::Http {
+                if lb.kind != LoadBalancerType::Application || !matches!(l.protocol, Protocol::Http | Protocol::Https) {
                     continue;
                 }
                 let attr = |k: &str| attributes::load_balancer_attribute(lb, k).unwrap_or_default();
+                let tls_config = match l.protocol {
+                    Protocol::Https => match self.listener_tls(snap, region, l, attr("routing.http2.enabled") != "false", &mut used_keys) {
+                        Ok(c) => Some(c),
+                        Err(e) => {
+                            tracing::error!(listener = %l.arn, error = %e, "HTTPS listener not served: its TLS configuration cannot be built");
+                            continue;
+                        }
+                    },
+                    _ => None,
+                };
                 let idle_timeout = Duration::from_secs(attr("idle_timeout.timeout_seconds").parse().unwrap_or(60));
                 let mut compile = |actions: &[model::Action]| -> Option<RouteAction> {
                     let action = actions.last()?;
@@ -211,7 +241,7 @@ impl Proxy {
                     ListenerRoutes {
                         listener_arn: l.arn.clone(),
                         port: l.port,
-                        scheme: "http",
+                        scheme: if tls_config.is_some() { "https" } else { "http" },
                         idle_timeout,
                         client_keep_alive: Duration::from_secs(attr("client_keep_alive.seconds").parse().unwrap_or(3600)),
                         header_timeout: Duration::from_secs(attr(attributes::ELBOW_HEADER_TIMEOUT).parse().unwrap_or(60)),
@@ -221,6 +251,8 @@ impl Proxy {
                         preserve_host: attr("routing.http.preserve_host_header.enabled") == "true",
                         drop_invalid_headers: attr("routing.http.drop_invalid_header_fields.enabled") == "true",
                         server_header: lattr("routing.http.response.server.enabled") != "false",
+                        tls: tls_config,
+                        tls_headers: attr("routing.http.x_amzn_tls_version_and_cipher_suite.enabled") == "true",
                         cookie_key: self.cookie_key.clone(),
                         rules: RuleSet::new(compiled),
                         default_action,
@@ -228,6 +260,8 @@ impl Proxy {
                 );
             }
         }
+
+        self.certified_keys.lock().retain(|k, _| used_keys.contains(k));
 
         // Targets no longer registered at all: cut off now, or when their drain would have ended.
         targets.retain(|k, rt| {
@@ -278,6 +312,40 @@ impl Proxy {
             }
         }
         unbound
+    }
+
+    /// The TLS configuration of an HTTPS listener: its default and SNI certificates (keys
+    /// opened once and cached), its security policy, ALPN `h2` when `http2`.
+    ///
+    /// Errors: a certificate ARN that does not resolve, a key that cannot be opened or loaded,
+    /// a policy rustls cannot serve.
+    fn listener_tls(&self, snap: &Snapshot, region: &model::RegionState, l: &model::Listener, http2: bool, used: &mut std::collections::HashSet<String>) -> Result<Arc<rustls::ServerConfig>, String> {
+        let mut load = |arn: &str| -> Result<tls::listener_config::ListenerCertificate, String> {
+            let c = snap.certificate(&region.name, arn).ok_or_else(|| format!("certificate {arn} not found"))?;
+            used.insert(c.sealed_private_key.clone());
+            let cached = self.certified_keys.lock().get(&c.sealed_private_key).cloned();
+            let key = match cached {
+                Some(k) => k,
+                None => {
+                    let pem = self.config.key_sealer.open(&c.sealed_private_key).map_err(|e| format!("certificate {arn}: {e}"))?;
+                    let k = tls::certificate::certified_key(&c.body_pem, c.chain_pem.as_deref(), &pem).map_err(|e| format!("certificate {arn}: {e}"))?;
+                    self.certified_keys.lock().insert(c.sealed_private_key.clone(), k.clone());
+                    k
+                }
+            };
+            let mut names = vec![c.facts.domain_name.clone()];
+            names.extend(c.facts.subject_alternative_names.iter().cloned());
+            Ok(tls::listener_config::ListenerCertificate { key, names, not_after: c.facts.not_after })
+        };
+        let default_arn = l.certificate_arn.as_deref().ok_or("no default certificate")?;
+        let default = load(default_arn)?;
+        let sni = l.sni_certificate_arns.iter().filter(|a| a.as_str() != default_arn).map(|a| load(a)).collect::<Result<Vec<_>, _>>()?;
+        let resolver = Arc::new(tls::listener_config::SniResolver::new(default, sni));
+        let policy = l.ssl_policy.as_deref().and_then(model::ssl_policy::find).map(|p| {
+            let (tls12, tls13, suites) = model::ssl_policy::rustls_suites(p);
+            tls::listener_config::PolicySuites { tls12, tls13, suites: suites.into_iter().map(str::to_string).collect() }
+        });
+        tls::listener_config::listener_server_config(resolver, &policy.unwrap_or_default(), http2, &self.sessions).map_err(|e| format!("security policy {:?}: {e}", l.ssl_policy))
     }
 
     #[allow(clippy::too_many_arguments)]

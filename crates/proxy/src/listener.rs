@@ -53,5 +53,10 @@ async fn accept_loop(socket: TcpListener, routes: Arc<ArcSwap<ListenerRoutes>>, 
 }
 
 async fn serve_connection(stream: TcpStream, peer: SocketAddr, routes: Arc<ArcSwap<ListenerRoutes>>, stop: CancellationToken) {
-    crate::h1::conn::serve(stream, peer, routes, stop).await;
+    // The configuration is read per connection: a swapped certificate reaches the next handshake.
+    let tls = routes.load().tls.clone();
+    match tls {
+        Some(config) => crate::tls_listener::serve(stream, peer, config, routes, stop).await,
+        None => crate::h1::conn::serve(stream, peer, routes, stop).await,
+    }
 }

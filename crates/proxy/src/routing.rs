@@ -137,6 +137,11 @@ pub struct ListenerRoutes {
     pub drop_invalid_headers: bool,
     /// Listener `routing.http.response.server.enabled`.
     pub server_header: bool,
+    /// HTTPS listeners: the TLS configuration the next handshake uses (certificates by SNI,
+    /// security policy, ALPN).
+    pub tls: Option<Arc<rustls::ServerConfig>>,
+    /// `routing.http.x_amzn_tls_version_and_cipher_suite.enabled`.
+    pub tls_headers: bool,
     /// The node's key for stickiness cookies.
     pub cookie_key: Arc<crate::sticky::CookieKey>,
     /// The listener's rules, by priority.

@@ -176,11 +176,10 @@ impl Upstream {
     /// first use and shared by every request while it stays open.
     pub async fn checkout_h2(&self) -> Result<hyper::client::conn::http2::SendRequest<crate::h2::ProxyBody>, ConnectError> {
         let mut slot = self.h2.lock().await;
-        if let Some(s) = slot.as_ref() {
-            if !s.is_closed() && !self.closing.load(Ordering::Relaxed) {
+        if let Some(s) = slot.as_ref()
+            && !s.is_closed() && !self.closing.load(Ordering::Relaxed) {
                 return Ok(s.clone());
             }
-        }
         let conn = self.connect().await?;
         let (sender, connection) = hyper::client::conn::http2::Builder::new(hyper_util::rt::TokioExecutor::new())
             .timer(hyper_util::rt::TokioTimer::new())

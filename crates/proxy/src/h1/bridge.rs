@@ -64,6 +64,9 @@ pub async fn to_http2<C: ClientIo>(io: &mut C, buf: &mut Buf, head: &RequestHead
     if body.len() > MAX_BODY {
         return respond_error(io, 413, r, false).await;
     }
+    if let Some(t) = io.tls_facts() {
+        parts.extensions.insert(t);
+    }
     let authority = match crate::h2::headers::rewrite_request(&mut parts, r, peer, true) {
         Ok(a) => a,
         Err(status) => return respond_error(io, status, r, false).await,

@@ -41,6 +41,11 @@ pub trait ClientIo: AsyncRead + AsyncWrite + Unpin + Send {
     fn starts_with_h2_preface(&self) -> impl Future<Output = bool> + Send {
         std::future::ready(false)
     }
+
+    /// The negotiated TLS version and cipher suite, on HTTPS listeners.
+    fn tls_facts(&self) -> Option<crate::tls_listener::TlsFacts> {
+        None
+    }
 }
 
 impl ClientIo for TcpStream {
@@ -84,7 +89,7 @@ pub async fn serve<C: ClientIo + 'static>(mut io: C, peer: SocketAddr, routes: A
             // HTTP/2 with prior knowledge (h2c): hand the connection to the HTTP/2 server,
             // boxed so that HTTP/1.1 connections do not carry its state.
             if first && io.starts_with_h2_preface().await {
-                return Box::pin(crate::h2::serve(io, peer, routes, stop)).await;
+                return Box::pin(crate::h2::serve(io, peer, None, routes, stop)).await;
             }
             first = false;
         }
@@ -257,6 +262,8 @@ mod tests {
             preserve_host: false,
             drop_invalid_headers: false,
             server_header: true,
+            tls: None,
+            tls_headers: false,
             default_action: crate::routing::RouteAction::FixedResponse(std::sync::Arc::new(model::listener::FixedResponseConfig { message_body: None, status_code: "200".into(), content_type: None })),
         }));
         let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();

@@ -32,7 +32,6 @@ pub async fn forward<C: ClientIo>(io: &mut C, buf: &mut Buf, head: &RequestHead,
     let sticky = sticky_target(&group, &facts, &r.cookie_key, now).cloned();
     let hash = hash_of(&group, &facts, peer);
     let upgrade = if head.connection.upgrade { facts.header(b"upgrade").map(<[u8]>::to_vec) } else { None };
-    drop(facts);
     let Some(mut target) = sticky.or_else(|| group.balancer.pick(hash, None).cloned()) else {
         return respond_error(io, 503, r, keep && !has_body).await;
     };
@@ -55,7 +54,7 @@ pub async fn forward<C: ClientIo>(io: &mut C, buf: &mut Buf, head: &RequestHead,
     }
 
     let mut out = Vec::with_capacity(head.len + 512);
-    if let Err(status) = rewrite::request_head(&mut out, buf.unread(), head, r, peer, upgrade.as_deref()) {
+    if let Err(status) = rewrite::request_head(&mut out, buf.unread(), head, r, peer, upgrade.as_deref(), io.tls_facts()) {
         return respond_error(io, status, r, false).await;
     }
     buf.consume(head.len);

@@ -7,6 +7,7 @@ use std::io::Write as _;
 use std::net::SocketAddr;
 
 use super::head::{Field, Framing, RequestHead, ResponseHead, name_is};
+use crate::tls_listener::TlsFacts;
 use crate::routing::{ListenerRoutes, XffMode};
 
 /// Most `X-Forwarded-For` entries accepted; more is ALB's 463.
@@ -116,7 +117,8 @@ fn write_client_address(out: &mut Vec<u8>, peer: SocketAddr, with_port: bool) {
 /// `X-Forwarded-For`/`-Proto`/`-Port`, `X-Amzn-Trace-Id`, and the body framing.
 ///
 /// Errors: `Err(463)` when `X-Forwarded-For` already has [`MAX_XFF_ENTRIES`] entries.
-pub fn request_head(out: &mut Vec<u8>, buf: &[u8], head: &RequestHead, routes: &ListenerRoutes, peer: SocketAddr, upgrade: Option<&[u8]>) -> Result<(), u16> {
+pub fn request_head(out: &mut Vec<u8>, buf: &[u8], head: &RequestHead, routes: &ListenerRoutes, peer: SocketAddr, upgrade: Option<&[u8]>, tls: Option<TlsFacts>) -> Result<(), u16> {
+    let tls = tls.filter(|_| routes.tls_headers);
     let target = head.target.of(buf);
     let (authority, origin) = match split_absolute(target) {
         Some((a, p)) => (Some(a), p),
@@ -150,6 +152,9 @@ pub fn request_head(out: &mut Vec<u8>, buf: &[u8], head: &RequestHead, routes: &
                 }
             }
             16 if name_is(name, b"x-forwarded-port") => continue,
+            // Set by elbow on TLS listeners that enable them; a client's own are dropped.
+            18 if tls.is_some() && name_is(name, b"x-amzn-tls-version") => continue,
+            23 if tls.is_some() && name_is(name, b"x-amzn-tls-cipher-suite") => continue,
             17 if name_is(name, b"x-forwarded-proto") => continue,
             15 if name_is(name, b"x-amzn-trace-id") => {
                 trace = Some(value);
@@ -198,6 +203,9 @@ pub fn request_head(out: &mut Vec<u8>, buf: &[u8], head: &RequestHead, routes: &
         }
         write_client_address(out, peer, routes.xff_client_port);
         out.extend_from_slice(b"\r\n");
+    }
+    if let Some(t) = tls {
+        let _ = write!(out, "x-amzn-tls-version: {}\r\nx-amzn-tls-cipher-suite: {}\r\n", t.version, t.cipher);
     }
     out.extend_from_slice(b"X-Forwarded-Proto: ");
     out.extend_from_slice(routes.scheme.as_bytes());

@@ -11,6 +11,8 @@ use crate::routing::{ListenerRoutes, XffMode};
 
 static X_FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");
 static X_FORWARDED_PROTO: HeaderName = HeaderName::from_static("x-forwarded-proto");
+static X_AMZN_TLS_VERSION: HeaderName = HeaderName::from_static("x-amzn-tls-version");
+static X_AMZN_TLS_CIPHER_SUITE: HeaderName = HeaderName::from_static("x-amzn-tls-cipher-suite");
 static X_FORWARDED_PORT: HeaderName = HeaderName::from_static("x-forwarded-port");
 static X_AMZN_TRACE_ID: HeaderName = HeaderName::from_static("x-amzn-trace-id");
 
@@ -85,6 +87,14 @@ pub fn rewrite_request(parts: &mut Parts, r: &ListenerRoutes, peer: SocketAddr, 
         }
     }
     h.insert(&X_FORWARDED_PROTO, HeaderValue::from_static(r.scheme));
+    if r.tls_headers
+        && let Some(t) = parts.extensions.get::<crate::tls_listener::TlsFacts>().copied()
+    {
+        let h = &mut parts.headers;
+        h.insert(&X_AMZN_TLS_VERSION, HeaderValue::from_static(t.version));
+        h.insert(&X_AMZN_TLS_CIPHER_SUITE, HeaderValue::from_static(t.cipher));
+    }
+    let h = &mut parts.headers;
     h.insert(&X_FORWARDED_PORT, HeaderValue::from(r.port));
     let trace = match h.get(&X_AMZN_TRACE_ID).and_then(|v| v.to_str().ok()) {
         Some(existing) if existing.contains("Root=") => {

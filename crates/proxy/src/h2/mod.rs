@@ -37,13 +37,16 @@ pub type ProxyBody = http_body_util::combinators::UnsyncBoxBody<Bytes, BoxError>
 /// Most concurrent streams per client connection (ALB: up to 128).
 pub const MAX_CONCURRENT_STREAMS: u32 = 128;
 
-/// Serves an HTTP/2 client connection until it closes or `stop` is cancelled (then open streams
+/// Serves an HTTP/2 client connection (`tls`: its TLS facts on HTTPS listeners) until it closes or `stop` is cancelled (then open streams
 /// finish and the client gets GOAWAY).
-pub async fn serve<I>(io: I, peer: SocketAddr, routes: Arc<ArcSwap<ListenerRoutes>>, stop: CancellationToken)
+pub async fn serve<I>(io: I, peer: SocketAddr, tls: Option<crate::tls_listener::TlsFacts>, routes: Arc<ArcSwap<ListenerRoutes>>, stop: CancellationToken)
 where
     I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
-    let svc = hyper::service::service_fn(move |req| {
+    let svc = hyper::service::service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
+        if let Some(t) = tls {
+            req.extensions_mut().insert(t);
+        }
         let r = routes.load_full();
         async move { Ok::<_, Infallible>(pipeline::handle(req, r, peer).await) }
     });

@@ -146,13 +146,12 @@ async fn forward(mut parts: http::request::Parts, body: Incoming, r: &ListenerRo
             Err((failure, before_sending)) => {
                 target.report_failure(group.passive_failures);
                 // Retry elsewhere when nothing was sent, or the request is safe to repeat.
-                if (before_sending || retryable) && !retried {
-                    if let Some(other) = group.balancer.pick(hash, Some(&target)).cloned() {
+                if (before_sending || retryable) && !retried
+                    && let Some(other) = group.balancer.pick(hash, Some(&target)).cloned() {
                         retried = true;
                         target = other;
                         continue;
                     }
-                }
                 let status = match failure {
                     Failure::Timeout => 504,
                     Failure::Broken => 502,

@@ -23,6 +23,8 @@ fn routes(port: u16, xff: XffMode) -> ListenerRoutes {
         preserve_host: false,
         drop_invalid_headers: false,
         server_header: true,
+        tls: None,
+        tls_headers: false,
         default_action: RouteAction::FixedResponse(Arc::new(model::listener::FixedResponseConfig { message_body: None, status_code: "200".into(), content_type: None })),
     }
 }
@@ -30,7 +32,7 @@ fn routes(port: u16, xff: XffMode) -> ListenerRoutes {
 fn upstream_head(req: &str, r: &ListenerRoutes) -> Result<String, u16> {
     let head = parse_request(req.as_bytes()).unwrap().unwrap();
     let mut out = Vec::new();
-    request_head(&mut out, req.as_bytes(), &head, r, "192.0.2.7:5555".parse().unwrap(), None)?;
+    request_head(&mut out, req.as_bytes(), &head, r, "192.0.2.7:5555".parse().unwrap(), None, None)?;
     Ok(String::from_utf8(out).unwrap())
 }
 
