@@ -14,13 +14,16 @@ Calls every ELBv2 operation elbow implements at least once and checks, for each 
 Errors are checked the same way: `<ErrorResponse>` with Type/Code/Message and the modeled
 exception class boto3 raises.
 
-Usage: elbv2_conformance.py <endpoint-url> <free-port-for-listeners>
+Usage: elbv2_conformance.py <endpoint-url> <free-port-for-listeners> <another-free-port>
 Prints a JSON report {"operations": [...], "problems": [...]} and exits 1 if there are problems.
 """
 
 import datetime
 import json
+import os
+import subprocess
 import sys
+import tempfile
 import xml.etree.ElementTree as ET
 
 import boto3
@@ -29,12 +32,14 @@ from botocore.exceptions import ClientError
 
 ENDPOINT = sys.argv[1]
 PORT = int(sys.argv[2])
+HTTPS_PORT = int(sys.argv[3])
 NS = "http://elasticloadbalancing.amazonaws.com/doc/2015-12-01/"
 
 session = boto3.session.Session(aws_access_key_id="test", aws_secret_access_key="test", region_name="us-east-1")
 config = Config(retries={"max_attempts": 1, "mode": "standard"})
 elb = session.client("elbv2", endpoint_url=ENDPOINT, config=config)
 ec2 = session.client("ec2", endpoint_url=ENDPOINT, config=config)
+iam = session.client("iam", endpoint_url=ENDPOINT, config=config)
 MODEL = elb.meta.service_model
 
 problems = []
@@ -449,6 +454,32 @@ def main():
     names = [t["TargetGroupName"] for p in pages for t in p["TargetGroups"]]
     expect("paginator pages", len(pages), 4)
     expect("paginator names", sorted(names), sorted(["conf-tg", "conf-page-0", "conf-page-1", "conf-page-2"]))
+
+    # --- HTTPS: security policies and listener certificates ------------------------------
+    pol = call("DescribeSSLPolicies", Names=["ELBSecurityPolicy-TLS13-1-2-2021-06"])["SslPolicies"]
+    expect("DescribeSSLPolicies names", [p["Name"] for p in pol], ["ELBSecurityPolicy-TLS13-1-2-2021-06"])
+    expect("DescribeSSLPolicies protocols", pol[0]["SslProtocols"], ["TLSv1.2", "TLSv1.3"])
+    certs = []
+    with tempfile.TemporaryDirectory() as d:
+        for name in ("conf-default", "conf-sni"):
+            crt, key = os.path.join(d, name + ".crt"), os.path.join(d, name + ".key")
+            subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", crt, "-days", "30",
+                            "-subj", f"/CN={name}.example.com"], check=True, capture_output=True)
+            up = iam.upload_server_certificate(ServerCertificateName=name, CertificateBody=open(crt).read(), PrivateKey=open(key).read())
+            certs.append(up["ServerCertificateMetadata"]["Arn"])
+    https = call("CreateListener", LoadBalancerArn=lb_arn, Protocol="HTTPS", Port=HTTPS_PORT, Certificates=[{"CertificateArn": certs[0]}],
+                 SslPolicy="ELBSecurityPolicy-TLS13-1-2-2021-06", DefaultActions=[fixed])["Listeners"][0]
+    expect("CreateListener HTTPS certificates", https.get("Certificates"), [{"CertificateArn": certs[0]}])
+    expect("CreateListener HTTPS policy", https.get("SslPolicy"), "ELBSecurityPolicy-TLS13-1-2-2021-06")
+    added = call("AddListenerCertificates", ListenerArn=https["ListenerArn"], Certificates=[{"CertificateArn": certs[1]}])["Certificates"]
+    expect("AddListenerCertificates", added, [{"CertificateArn": certs[1], "IsDefault": False}])
+    listed = call("DescribeListenerCertificates", ListenerArn=https["ListenerArn"])["Certificates"]
+    expect("DescribeListenerCertificates", sorted((c["CertificateArn"], c["IsDefault"]) for c in listed), sorted([(certs[0], True), (certs[1], False)]))
+    call("RemoveListenerCertificates", ListenerArn=https["ListenerArn"], Certificates=[{"CertificateArn": certs[1]}])
+    listed = call("DescribeListenerCertificates", ListenerArn=https["ListenerArn"])["Certificates"]
+    expect("DescribeListenerCertificates after remove", [(c["CertificateArn"], c["IsDefault"]) for c in listed], [(certs[0], True)])
+    expect_error("SSLPolicyNotFoundException", "SSLPolicyNotFound", "describe_ssl_policies", Names=["ELBSecurityPolicy-Nope"])
+    call("DeleteListener", ListenerArn=https["ListenerArn"])
 
     # --- errors: modeled exceptions -------------------------------------------------------
     bogus_tg = tg_arn[:-1] + ("0" if tg_arn[-1] != "0" else "1")

@@ -9,6 +9,7 @@ use testkit::{Elbow, free_port, workspace_root};
 
 /// The ELBv2 operations elbow serves; the script must exercise each of them.
 const IMPLEMENTED: &[&str] = &[
+    "AddListenerCertificates",
     "AddTags",
     "CreateListener",
     "CreateLoadBalancer",
@@ -22,10 +23,12 @@ const IMPLEMENTED: &[&str] = &[
     "DescribeAccountLimits",
     "DescribeCapacityReservation",
     "DescribeListenerAttributes",
+    "DescribeListenerCertificates",
     "DescribeListeners",
     "DescribeLoadBalancerAttributes",
     "DescribeLoadBalancers",
     "DescribeRules",
+    "DescribeSSLPolicies",
     "DescribeTags",
     "DescribeTargetGroupAttributes",
     "DescribeTargetGroups",
@@ -37,6 +40,7 @@ const IMPLEMENTED: &[&str] = &[
     "ModifyTargetGroup",
     "ModifyTargetGroupAttributes",
     "RegisterTargets",
+    "RemoveListenerCertificates",
     "RemoveTags",
     "SetIpAddressType",
     "SetRulePriorities",
@@ -58,6 +62,7 @@ fn every_implemented_elbv2_operation_parses_in_boto3_as_the_model_promises() {
         .arg(root.join("tests/python/elbv2_conformance.py"))
         .arg(&elbow.endpoint)
         .arg(port.to_string())
+        .arg(free_port("127.0.0.1").to_string())
         .env("AWS_CONFIG_FILE", "/dev/null")
         .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
         .output()

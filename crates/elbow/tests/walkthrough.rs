@@ -48,6 +48,7 @@ fn the_readme_walkthrough_works_with_the_real_aws_cli() {
     let script = walkthrough_script()
         .replace("127.0.0.1:4750", &format!("127.0.0.1:{}", elbow.api_port))
         .replace("8000", &listener_port.to_string())
+        .replace("8443", &free_port("127.0.0.1").to_string())
         .replace("8080", &backend_port.to_string())
         .replace("/tmp/web-", &format!("{}/web-", scratch.display()));
     assert!(script.contains("aws elbv2 create-load-balancer"), "the walkthrough was found:\n{script}");
@@ -76,10 +77,12 @@ fn the_readme_walkthrough_works_with_the_real_aws_cli() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "the walkthrough failed after {:?}\nstdout:\n{stdout}\nstderr:\n{stderr}", started.elapsed());
     let hellos: Vec<&str> = stdout.lines().filter(|l| l.starts_with("hello from ")).collect();
-    assert_eq!(hellos.len(), 12, "three rounds of four requests:\n{stdout}");
+    assert_eq!(hellos.len(), 14, "three rounds of four requests over HTTP, one of two over HTTPS:\n{stdout}");
     assert_eq!(hellos[..4].iter().filter(|l| l.ends_with('a')).count(), 2, "traffic spread over both servers: {hellos:?}");
     assert!(hellos[4..8].iter().all(|l| *l == "hello from a"), "only the live server answers: {hellos:?}");
-    assert!(hellos[8..].contains(&"hello from b"), "the restarted server is back: {hellos:?}");
+    assert!(hellos[8..12].contains(&"hello from b"), "the restarted server is back: {hellos:?}");
+    assert!(stdout.contains("\"CertificateArn\": \"arn:aws:iam::123456789012:server-certificate/web-cert-2\""), "modify-listener shows the new certificate:\n{stdout}");
+    assert!(stdout.lines().any(|l| l.contains("subject:") && l.contains("CN=web-2")), "new handshakes get the new certificate:\n{stdout}");
     assert!(stdout.contains("127.0.0.3\tunhealthy\tTarget.FailedHealthChecks"), "describe-target-health says why:\n{stdout}");
     assert!(stdout.contains("127.0.0.2\thealthy"), "{stdout}");
 }

@@ -89,6 +89,9 @@ pub struct ElbowOptions {
     pub data_dir: Option<PathBuf>,
     /// Use this API port (a restart on the same endpoint).
     pub api_port: Option<u16>,
+    /// Append elbow's log output (stderr) to this file instead of the test's stderr, e.g. to
+    /// check what it logs; kept across [`Elbow::restart`].
+    pub log_file: Option<PathBuf>,
 }
 
 /// A running `elbow serve`, killed on drop.
@@ -134,7 +137,10 @@ impl Elbow {
             .args(["--log-level", "info"])
             .args(&options.args)
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit());
+            .stderr(match &options.log_file {
+                Some(p) => Stdio::from(std::fs::OpenOptions::new().create(true).append(true).open(p).expect("open the log file")),
+                None => Stdio::inherit(),
+            });
         for (k, v) in &options.env {
             cmd.env(k, v);
         }
@@ -240,6 +246,23 @@ pub fn aws_cli_path() -> PathBuf {
     p
 }
 
+/// Runs the `aws` CLI with `--debug` and returns how many HTTP requests it sent (botocore's
+/// "Sending http request" log lines), and whether it succeeded. For waiters: one request
+/// means the first poll already saw the awaited state.
+pub fn aws_cli_requests(endpoint: &str, args: &[&str]) -> (bool, usize) {
+    let out = Command::new(aws_cli_path())
+        .args(args)
+        .args(["--endpoint-url", endpoint, "--output", "json", "--debug"])
+        .env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .env("AWS_DEFAULT_REGION", "us-east-1")
+        .env("AWS_PAGER", "")
+        .env("AWS_MAX_ATTEMPTS", "1")
+        .output()
+        .expect("run aws CLI");
+    (out.status.success(), String::from_utf8_lossy(&out.stderr).matches("Sending http request").count())
+}
+
 /// Runs the `aws` CLI with `--endpoint-url endpoint`.
 pub fn aws_cli(endpoint: &str, args: &[&str]) -> Result<serde_json::Value, AwsError> {
     let out = Command::new(aws_cli_path())
@@ -263,7 +286,12 @@ pub fn aws_cli(endpoint: &str, args: &[&str]) -> Result<serde_json::Value, AwsEr
     let err = String::from_utf8_lossy(&out.stderr).to_string();
     // "An error occurred (Code) when calling the Op operation: message"
     let code = err.split("An error occurred (").nth(1).and_then(|s| s.split(')').next()).unwrap_or("").to_string();
-    let message = err.split("operation: ").nth(1).map(|s| s.trim().to_string()).unwrap_or(err.clone());
+    // "… operation: message", or "… operation (reached max retries: 0): message" (404s).
+    let message = err
+        .split_once(" operation")
+        .and_then(|(_, rest)| rest.strip_prefix(": ").or_else(|| rest.split_once("): ").map(|(_, m)| m)))
+        .map(|s| s.trim().to_string())
+        .unwrap_or(err.clone());
     Err(AwsError { code, message })
 }
 

@@ -18,3 +18,4 @@ mod regions;
 mod cli;
 mod limits;
 mod rules;
+mod ssl_policies;

@@ -5,7 +5,7 @@
 
 use std::fmt::Write as _;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 use testkit::Elbow;
 use testkit::elbv2::Client;
 use testkit::elbv2::types::{
