@@ -9,6 +9,11 @@ Setup per proxy: two one-thread backends (elbow-test-backend on 127.0.0.2 and 12
 port), round robin, keep-alive and reuse towards backends, active health checks every 5 s,
 X-Forwarded-For/-Proto/-Port, no per-request logging, one worker thread. The load generator and
 backends are pinned to CPU 0, the proxies to CPU 1.
+
+TLS (unless --no-tls): one RSA-2048 certificate made with openssl at start, served by every
+proxy on a second port with TLS 1.2/1.3 and the suites of ELBSecurityPolicy-TLS13-1-2-2021-06 in
+its order, server preference, ALPN h2 and http/1.1; session caches and tickets at each proxy's
+defaults.
 """
 
 import argparse
@@ -31,6 +36,26 @@ ROOT = Path(__file__).resolve().parent.parent
 RELEASE = ROOT / "target" / "release"
 LOAD_CPU = "0"
 PROXY_CPU = "1"
+
+# What every proxy offers on its HTTPS port: ELBSecurityPolicy-TLS13-1-2-2021-06 (ALB guide,
+# "Security policies"), in its order, the server's preference winning as on ALB.
+SSL_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+TLS13_SUITES = "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256"
+TLS12_CIPHERS = ("ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES128-SHA256:ECDHE-RSA-AES128-SHA256:"
+                 "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-AES256-SHA384:ECDHE-RSA-AES256-SHA384")
+TLS_NAME = "bench.example"
+
+
+def make_certificate(workdir):
+    """One self-signed RSA-2048 certificate for every proxy: cert.pem, key.pem, and both in
+    one file for HAProxy's `crt`."""
+    d = Path(workdir) / "tls"
+    d.mkdir(exist_ok=True)
+    cert, key, both = d / "cert.pem", d / "key.pem", d / "both.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(cert), "-days", "30",
+                    "-subj", f"/CN={TLS_NAME}", "-addext", f"subjectAltName=DNS:{TLS_NAME}"], check=True, capture_output=True)
+    both.write_text(cert.read_text() + key.read_text())
+    return {"cert": cert, "key": key, "combined": both}
 
 
 def free_port(ip="127.0.0.1"):
@@ -132,10 +157,12 @@ class Backends:
 class Proxy:
     name = "?"
 
-    def __init__(self, workdir, backends):
+    def __init__(self, workdir, backends, tls=None):
         self.workdir = workdir
         self.backends = backends
         self.port = free_port()
+        self.tls = tls  # make_certificate()'s files, or None for no HTTPS port
+        self.tls_port = free_port() if tls else None
         self.proc = None
 
     def pids(self):
@@ -183,6 +210,8 @@ class Elbow(Proxy):
         if configured:
             # A restart restores everything from the store; wait for the health checks.
             tg = elb.describe_target_groups(Names=["bench"])["TargetGroups"][0]["TargetGroupArn"]
+            if self.tls:
+                wait_port(self.tls_port)
             return self.wait_healthy(elb, tg)
         vpc = ec2.describe_vpcs(Filters=[{"Name": "isDefault", "Values": ["true"]}])["Vpcs"][0]["VpcId"]
         subnets = [s["SubnetId"] for s in ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc]}])["Subnets"]]
@@ -191,6 +220,13 @@ class Elbow(Proxy):
         elb.register_targets(TargetGroupArn=tg, Targets=[{"Id": "127.0.0.2"}, {"Id": "127.0.0.3"}])
         lb = elb.create_load_balancer(Name="bench", Subnets=subnets)["LoadBalancers"][0]["LoadBalancerArn"]
         elb.create_listener(LoadBalancerArn=lb, Protocol="HTTP", Port=self.port, DefaultActions=[{"Type": "forward", "TargetGroupArn": tg}])
+        if self.tls:
+            iam = boto3.client("iam", **kw)
+            arn = iam.upload_server_certificate(ServerCertificateName="bench", CertificateBody=self.tls["cert"].read_text(),
+                                                PrivateKey=self.tls["key"].read_text())["ServerCertificateMetadata"]["Arn"]
+            elb.create_listener(LoadBalancerArn=lb, Protocol="HTTPS", Port=self.tls_port, Certificates=[{"CertificateArn": arn}], SslPolicy=SSL_POLICY,
+                                DefaultActions=[{"Type": "forward", "TargetGroupArn": tg}])
+            wait_port(self.tls_port)
         self.wait_healthy(elb, tg)
 
     def rule_listeners(self, n):
@@ -245,8 +281,8 @@ class Elbow(Proxy):
 
 
 class HAProxy(Proxy):
-    def __init__(self, workdir, backends, name="haproxy"):
-        super().__init__(workdir, backends)
+    def __init__(self, workdir, backends, tls=None, name="haproxy"):
+        super().__init__(workdir, backends, tls)
         self.name = name
 
     def start(self):
@@ -254,11 +290,27 @@ class HAProxy(Proxy):
         b = self.backends.port
         # HAProxy needs about two descriptors per connection and refuses to start beyond the limit.
         maxconn = (resource.getrlimit(resource.RLIMIT_NOFILE)[1] - 500) // 2
+        tls_global = tls_frontend = ""
+        if self.tls:
+            # Session cache and tickets stay at HAProxy's defaults; server cipher preference is
+            # HAProxy's default (no prefer-client-ciphers).
+            tls_global = f"""    ssl-default-bind-ciphersuites {TLS13_SUITES}
+    ssl-default-bind-ciphers {TLS12_CIPHERS}
+    ssl-default-bind-options ssl-min-ver TLSv1.2
+"""
+            tls_frontend = f"""
+frontend fe_tls
+    bind 127.0.0.1:{self.tls_port} ssl crt {self.tls['combined']} alpn h2,http/1.1
+    option forwardfor
+    http-request set-header X-Forwarded-Proto https
+    http-request set-header X-Forwarded-Port %[dst_port]
+    default_backend be
+"""
         cfg.write_text(f"""global
     nbthread 1
     maxconn {maxconn}
     log stdout format raw local0 emerg
-
+{tls_global}
 defaults
     mode http
     timeout connect 10s
@@ -274,7 +326,7 @@ frontend fe
     http-request set-header X-Forwarded-Proto http
     http-request set-header X-Forwarded-Port %[dst_port]
     default_backend be
-
+{tls_frontend}
 backend be
     balance roundrobin
     option httpchk GET /status
@@ -283,6 +335,8 @@ backend be
 """)
         self.proc = pinned(PROXY_CPU, ["haproxy", "-f", str(cfg), "-db"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         wait_port(self.port)
+        if self.tls:
+            wait_port(self.tls_port)
 
 
 class Nginx(Proxy):
@@ -293,6 +347,33 @@ class Nginx(Proxy):
         d.mkdir(exist_ok=True)
         b = self.backends.port
         cfg = d / "nginx.conf"
+        location = """location / {
+            proxy_pass http://be;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            proxy_set_header Host $host;
+            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+            proxy_set_header X-Forwarded-Proto $scheme;
+            proxy_set_header X-Forwarded-Port $server_port;
+        }"""
+        tls_server = ""
+        if self.tls:
+            # `http2 on;` exists from nginx 1.25.1; before, HTTP/2 is a `listen` parameter.
+            listen = (f"listen 127.0.0.1:{self.tls_port} ssl;\n        http2 on;" if nginx_version() >= (1, 25, 1)
+                      else f"listen 127.0.0.1:{self.tls_port} ssl http2;")
+            # ssl_session_cache and ssl_session_tickets stay at nginx's defaults (no shared
+            # cache, tickets on); the server's cipher order wins, as on ALB and HAProxy.
+            tls_server = f"""
+    server {{
+        {listen}
+        ssl_certificate {self.tls['cert']};
+        ssl_certificate_key {self.tls['key']};
+        ssl_protocols TLSv1.2 TLSv1.3;
+        ssl_ciphers {TLS12_CIPHERS};
+        ssl_conf_command Ciphersuites {TLS13_SUITES};
+        ssl_prefer_server_ciphers on;
+        {location}
+    }}"""
         cfg.write_text(f"""worker_processes 1;
 worker_rlimit_nofile 20000;
 daemon off;
@@ -316,20 +397,20 @@ http {{
     }}
     server {{
         listen 127.0.0.1:{self.port};
-        location / {{
-            proxy_pass http://be;
-            proxy_http_version 1.1;
-            proxy_set_header Connection "";
-            proxy_set_header Host $host;
-            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-            proxy_set_header X-Forwarded-Proto $scheme;
-            proxy_set_header X-Forwarded-Port $server_port;
-        }}
-    }}
+        {location}
+    }}{tls_server}
 }}
 """)
         self.proc = pinned(PROXY_CPU, ["nginx", "-c", str(cfg), "-p", str(d)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         wait_port(self.port)
+        if self.tls:
+            wait_port(self.tls_port)
+
+
+def nginx_version():
+    out = subprocess.run(["nginx", "-v"], capture_output=True, text=True).stderr
+    m = re.search(r"nginx/(\d+)\.(\d+)\.(\d+)", out)
+    return tuple(int(x) for x in m.groups()) if m else (0, 0, 0)
 
 
 def parse_latency(v):
@@ -338,11 +419,11 @@ def parse_latency(v):
     return n / 1000 if unit == "us" else n if unit == "ms" else n * 1000
 
 
-def wrk(port, conns, seconds, close=False, path="/"):
+def wrk(port, conns, seconds, close=False, path="/", scheme="http"):
     cmd = ["taskset", "-c", LOAD_CPU, "wrk", "-t1", f"-c{conns}", f"-d{seconds}s", "--latency"]
     if close:
         cmd += ["-H", "Connection: close"]
-    out = subprocess.run(cmd + [f"http://127.0.0.1:{port}{path}"], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(cmd + [f"{scheme}://127.0.0.1:{port}{path}"], capture_output=True, text=True, check=True).stdout
     r = {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)), "requests": int(re.search(r"(\d+) requests in", out).group(1))}
     for pct in ("50", "99"):
         r[f"p{pct}_ms"] = parse_latency(re.search(rf"^\s+{pct}(?:\.0+)?%\s+(\S+)", out, re.M).group(1))
@@ -352,12 +433,62 @@ def wrk(port, conns, seconds, close=False, path="/"):
     return r
 
 
-def load_scenario(proxy, conns, seconds, close, port=None, path="/"):
+def load_scenario(proxy, conns, seconds, close, port=None, path="/", scheme="http"):
     pids = proxy.pids()
     c0 = cpu_ns(pids)
-    r = wrk(port or proxy.port, conns, seconds, close, path)
+    r = wrk(port or proxy.port, conns, seconds, close, path, scheme)
     r["cpu_us_per_req"] = (cpu_ns(pids) - c0) / 1000 / max(r["requests"], 1)
     return r
+
+
+def measured(proxy, run):
+    """`run()`'s figures plus the proxy's CPU µs per request and its CPU use (1.0 = one core
+    busy for the whole run: the proxy, not the load generator, was the limit)."""
+    pids = proxy.pids()
+    c0, t0 = cpu_ns(pids), time.monotonic()
+    r = run()
+    cpu = cpu_ns(pids) - c0
+    r["cpu_us_per_req"] = cpu / 1000 / max(r["requests"], 1)
+    r["proxy_cpu_use"] = cpu / 1e9 / (time.monotonic() - t0)
+    return r
+
+
+def tls_handshakes(proxy, conns, seconds):
+    """A new TCP connection and a full TLS handshake per request (bench/tlsload: wrk and
+    h2load resume sessions across reconnects, see its main.rs)."""
+    cmd = ["taskset", "-c", LOAD_CPU, str(RELEASE / "elbow-bench-tlsload"), "--addr", f"127.0.0.1:{proxy.tls_port}", "--sni", TLS_NAME,
+           "--conns", str(conns), "--seconds", str(seconds)]
+    return measured(proxy, lambda: json.loads(subprocess.run(cmd, capture_output=True, text=True, check=True).stdout))
+
+
+def h2load(proxy, clients, streams, seconds):
+    """HTTP/2 over TLS (ALPN h2): `clients` connections with `streams` concurrent streams each."""
+    cmd = ["taskset", "-c", LOAD_CPU, "h2load", "-t1", f"-c{clients}", f"-m{streams}", "-D", str(seconds), f"https://127.0.0.1:{proxy.tls_port}/"]
+
+    def run():
+        out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+        # At the end of -D, streams in flight are dropped: "status codes" may count a few more
+        # responses than "succeeded" (headers received, stream not finished); neither is an error.
+        m = re.search(r"requests: \d+ total, \d+ started, \d+ done, (\d+) succeeded, (\d+) failed, (\d+) errored, (\d+) timeout", out)
+        status = re.search(r"status codes: \d+ 2xx, \d+ 3xx, (\d+) 4xx, (\d+) 5xx", out)
+        secs = float(re.search(r"finished in ([\d.]+)(ms|s),", out).group(1))
+        if re.search(r"finished in [\d.]+ms,", out):
+            secs /= 1000
+        ok = int(m.group(1))
+        facts = [re.search(rf"^{k}: (.+)$", out, re.M) for k in ("TLS Protocol", "Cipher", "Server Temp Key", "Application protocol")]
+        return {"requests": ok, "rps": ok / secs if secs else 0.0,
+                "errors": sum(int(m.group(i)) for i in (2, 3, 4)) + sum(int(x) for x in status.groups()),
+                "negotiated": " ".join(f.group(1).strip() for f in facts if f)}
+    return measured(proxy, run)
+
+
+def openssl_facts(proxy):
+    """What an OpenSSL 3 client without ALPN (as wrk is) negotiates, from `openssl s_client -brief`."""
+    p = subprocess.run(["openssl", "s_client", "-brief", "-connect", f"127.0.0.1:{proxy.tls_port}", "-servername", TLS_NAME],
+                       input="", capture_output=True, text=True, timeout=10)
+    out = p.stdout + p.stderr
+    get = lambda k: (re.search(rf"^{k}: (.+)$", out, re.M) or [None, "?"])[1].strip()
+    return f"{get('Protocol version')} {get('Ciphersuite')} {get('Server Temp Key')}, signature {get('Signature type')}+{get('Hash used')}"
 
 
 def idle_memory(proxy, n):
@@ -392,6 +523,13 @@ METRICS = [
     ("keepalive", "p99_ms", "keep-alive p99 ms", False),
     ("newconn", "rps", "new connection per request: req/s", True),
     ("newconn", "cpu_us_per_req", "new connection per request: proxy CPU µs/req", False),
+    ("tls_handshake", "rps", "TLS new handshake per request: handshakes/s", True),
+    ("tls_handshake", "cpu_us_per_req", "TLS new handshake per request: proxy CPU µs/handshake", False),
+    ("tls_keepalive", "rps", "TLS keep-alive req/s (64 conns)", True),
+    ("tls_keepalive", "cpu_us_per_req", "TLS keep-alive proxy CPU µs/req", False),
+    ("tls_keepalive", "p99_ms", "TLS keep-alive p99 ms", False),
+    ("h2", "rps", "HTTP/2 over TLS req/s (16 conns × 10 streams)", True),
+    ("h2", "cpu_us_per_req", "HTTP/2 over TLS proxy CPU µs/req", False),
     ("idle", "idle_kib_per_conn", "idle connection RSS KiB (before first request)", False),
     ("idle", "after_request_kib_per_conn", "idle connection RSS KiB (after one request)", False),
 ]
@@ -410,7 +548,8 @@ def summarise(results, names):
             row["proxies"][n] = {"median": statistics.median(vals), "min": min(vals), "max": max(vals), "values": vals,
                                  "ratio_median": statistics.median(ratios) if ratios else None,
                                  "ratio_min": min(ratios) if ratios else None, "ratio_max": max(ratios) if ratios else None}
-        rows.append(row)
+        if row["proxies"]:
+            rows.append(row)
     return rows
 
 
@@ -432,6 +571,26 @@ def markdown(rows, names):
             cells.append(cell)
         lines.append(f"| {row['metric']} | " + " | ".join(cells) + " |")
     return head + "\n".join(lines) + "\n"
+
+
+def tls_summary(results, names, negotiated):
+    """What each proxy negotiated with each client, and how busy the proxy was during the TLS
+    runs (median share of one core: near 1.0 means the proxy, not the client, was the limit)."""
+    if not negotiated:
+        return ""
+    lines = ["\nNegotiated (per proxy and client):\n"]
+    for n in names:
+        for client, facts in negotiated.get(n, {}).items():
+            lines.append(f"- {n}, {client}: {facts}")
+    use = []
+    for n in names:
+        cells = [f"{s} {statistics.median(r[n][s]['proxy_cpu_use'] for r in results):.2f}" for s in ("tls_handshake", "tls_keepalive", "h2")
+                 if all(s in r.get(n, {}) for r in results)]
+        if cells:
+            use.append(f"{n}: " + ", ".join(cells))
+    if use:
+        lines.append("\nProxy CPU use during the TLS runs (median, 1.00 = one core busy): " + "; ".join(use))
+    return "\n".join(lines) + "\n"
 
 
 def rules_summary(results, n):
@@ -475,6 +634,8 @@ def main():
     ap.add_argument("--conns", type=int, default=64, help="keep-alive connections")
     ap.add_argument("--idle", type=int, default=9000, help="idle connections for the memory figure (0 = skip)")
     ap.add_argument("--rules", type=int, default=1000, help="rules on the many-rules listener (0 = skip the rules figure)")
+    ap.add_argument("--no-tls", action="store_true", help="skip the TLS figures (handshakes, TLS keep-alive, HTTP/2 over TLS)")
+    ap.add_argument("--tls-seconds", type=int, default=3, help="duration of each TLS load run (at most --seconds)")
     ap.add_argument("--out", default=str(ROOT / "bench" / "out"))
     args = ap.parse_args()
 
@@ -484,10 +645,14 @@ def main():
     out_dir = Path(args.out) / stamp
     out_dir.mkdir(parents=True, exist_ok=True)
     work = tempfile.mkdtemp(prefix="elbow-bench-")
+    tls = None if args.no_tls else make_certificate(work)
+    tls_seconds = min(args.tls_seconds, args.seconds)
     backends = Backends()
-    proxies = [Elbow(work, backends), HAProxy(work, backends), Nginx(work, backends), HAProxy(work, backends, "haproxy-b")]
+    proxies = [Elbow(work, backends, tls), HAProxy(work, backends, tls), Nginx(work, backends, tls), HAProxy(work, backends, tls, "haproxy-b")]
     names = [p.name for p in proxies]
     results = []
+    negotiated = {}
+    spent = {"plain": 0.0, "tls": 0.0, "rules": 0.0, "idle": 0.0}
     try:
         for p in proxies:
             p.start()
@@ -495,24 +660,43 @@ def main():
         rule_ports = elbow.rule_listeners(args.rules) if args.rules else None
         for p in proxies:  # warm-up
             wrk(p.port, args.conns, 2)
+            if tls:
+                wrk(p.tls_port, args.conns, 1, scheme="https")
+                negotiated[p.name] = {"openssl client, no ALPN (as wrk)": openssl_facts(p)}
         for rnd in range(args.rounds):
             order = proxies[rnd % len(proxies):] + proxies[:rnd % len(proxies)]
             r = {}
+            t0 = time.monotonic()
             for p in order:
                 r[p.name] = {"keepalive": load_scenario(p, args.conns, args.seconds, False),
                              "newconn": load_scenario(p, args.conns, args.seconds, True)}
+            spent["plain"] += time.monotonic() - t0
+            if tls:
+                t0 = time.monotonic()
+                for p in order:
+                    r[p.name]["tls_handshake"] = tls_handshakes(p, args.conns, tls_seconds)
+                    r[p.name]["tls_keepalive"] = measured(p, lambda: wrk(p.tls_port, args.conns, tls_seconds, scheme="https"))
+                    r[p.name]["h2"] = h2load(p, 16, 10, tls_seconds)
+                    seen = negotiated[p.name]
+                    seen.setdefault("tlsload (new handshakes)", r[p.name]["tls_handshake"].get("negotiated"))
+                    seen.setdefault("h2load", r[p.name]["h2"].get("negotiated"))
+                spent["tls"] += time.monotonic() - t0
+            t0 = time.monotonic()
             if rule_ports:
                 path = f"/svc-{args.rules}/x"
                 pair = [("one", rule_ports[0]), ("many", rule_ports[1])]
                 r["elbow-rules"] = {}
                 for label, port in (pair if rnd % 2 == 0 else pair[::-1]):
                     r["elbow-rules"][label] = load_scenario(elbow, args.conns, args.seconds, False, port, path)
+            spent["rules"] += time.monotonic() - t0
+            t0 = time.monotonic()
             if args.idle:
                 for p in order:
                     # Allocators and HAProxy's pools keep memory after connections close, so each
                     # proxy is measured as a fresh process.
                     p.restart()
                     r[p.name]["idle"] = idle_memory(p, args.idle)
+            spent["idle"] += time.monotonic() - t0
             results.append(r)
             print(f"round {rnd + 1}/{args.rounds}: " + ", ".join(f"{n} {r[n]['keepalive']['rps']:.0f} req/s" for n in names), flush=True)
     finally:
@@ -522,14 +706,18 @@ def main():
         shutil.rmtree(work, ignore_errors=True)
     rows = summarise(results, names)
     meta = {"date": datetime.now(timezone.utc).isoformat(timespec="seconds"), "command": "bench/run " + " ".join(sys.argv[1:]),
-            "rounds": args.rounds, "seconds": args.seconds, "conns": args.conns, "idle": args.idle, "versions": versions()}
+            "rounds": args.rounds, "seconds": args.seconds, "tls_seconds": tls_seconds if tls else None, "conns": args.conns, "idle": args.idle,
+            "seconds_spent": {k: round(v, 1) for k, v in spent.items()}, "negotiated": negotiated, "versions": versions()}
     (out_dir / "results.json").write_text(json.dumps({"meta": meta, "rounds": results, "summary": rows}, indent=2))
     table = markdown(rows, names)
-    errors = {n: sum(r[n][s]["errors"] for r in results for s in ("keepalive", "newconn")) for n in names}
-    text = (f"Run {meta['date']} · {args.rounds} rounds × {args.seconds} s · {meta['versions']['cpu']} ({meta['versions']['cpus']} CPUs)\n\n"
+    scenarios = ("keepalive", "newconn", "tls_handshake", "tls_keepalive", "h2")
+    errors = {n: sum(r[n][s]["errors"] for r in results for s in scenarios if s in r[n]) for n in names}
+    text = (f"Run {meta['date']} · {args.rounds} rounds × {args.seconds} s" + (f" (TLS runs {tls_seconds} s)" if tls else "") +
+            f" · {meta['versions']['cpu']} ({meta['versions']['cpus']} CPUs)\n\n"
             "Each cell: median [min–max] over rounds · ×ratio to HAProxy: median [min–max] of per-round ratios.\n\n" + table +
             "\nErrors (non-2xx + socket errors) over all runs: " + ", ".join(f"{n} {e}" for n, e in errors.items()) + "\n" +
-            rules_summary(results, args.rules))
+            tls_summary(results, names, negotiated) + rules_summary(results, args.rules) +
+            "\nTime spent: " + ", ".join(f"{k} {v:.0f} s" for k, v in spent.items()) + "\n")
     (out_dir / "results.md").write_text(text)
     print()
     print(text)
