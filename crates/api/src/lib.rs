@@ -14,6 +14,7 @@
 #![forbid(unsafe_code)]
 
 mod acm;
+mod autoscaling;
 mod certificates;
 mod ec2;
 mod elbv2;
@@ -48,11 +49,14 @@ pub struct ApiConfig {
     /// DNS suffix of load balancer names: `<name>-<digits>.<region>.<suffix>`
     /// (default `elb.localhost`, which resolves to loopback).
     pub dns_suffix: String,
+    /// Where the instance supervisor writes `<id>/console.log` (EC2 `GetConsoleOutput`);
+    /// `None` answers with empty output.
+    pub console_dir: Option<std::path::PathBuf>,
 }
 
 impl Default for ApiConfig {
     fn default() -> Self {
-        ApiConfig { account_id: "123456789012".into(), default_region: "us-east-1".into(), dns_suffix: "elb.localhost".into() }
+        ApiConfig { account_id: "123456789012".into(), default_region: "us-east-1".into(), dns_suffix: "elb.localhost".into(), console_dir: None }
     }
 }
 

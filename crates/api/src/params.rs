@@ -75,6 +75,11 @@ impl Params {
         self.map.get(key).map(String::as_str)
     }
 
+    /// Every (key, value) pair, in key order.
+    pub fn pairs(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.map.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+    }
+
     /// True if any parameter starts with `key` (the structure or list is present).
     pub fn has(&self, key: &str) -> bool {
         let dotted = format!("{key}.");

@@ -168,6 +168,7 @@ async fn dispatch(api: &Api, req: &Request) -> Result<(&'static str, String), Ap
         Service::Ec2 => crate::ec2::dispatch(api, req).await.map(|b| ("text/xml", b)),
         Service::Iam => crate::iam::dispatch(api, req).await.map(|b| ("text/xml", b)),
         Service::Acm => crate::acm::dispatch(api, req).await.map(|b| ("application/x-amz-json-1.1", b)),
+        Service::AutoScaling => crate::autoscaling::dispatch(api, req).await.map(|b| ("text/xml", b)),
         other => Err(ApiError::new("InvalidAction", format!("elbow does not implement the {} API yet (action '{}')", other.name(), req.action))),
     }
 }

@@ -46,6 +46,7 @@ pub(crate) async fn query(e: &Env, service: Service, action: &str, pairs: &[(&st
     match service {
         Service::Iam => crate::iam::dispatch(&e.api, &req).await,
         Service::Elbv2 => crate::elbv2::dispatch(&e.api, &req).await,
+        Service::AutoScaling => crate::autoscaling::dispatch(&e.api, &req).await,
         other => panic!("no query dispatch for {other:?}"),
     }
 }

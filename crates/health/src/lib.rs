@@ -15,7 +15,7 @@ mod probe;
 mod state_machine;
 
 use std::collections::HashMap;
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -67,7 +67,8 @@ pub fn desired_probes(snapshot: &Snapshot) -> HashMap<TargetKey, ProbeSpec> {
                 _ => ProbeKind::Tcp,
             };
             for t in tg.targets.iter().filter(|t| t.draining.is_none()) {
-                let Ok(ip) = t.id.parse::<IpAddr>() else { continue };
+                // IP targets, and instance targets whose instance is pending or running.
+                let Some(ip) = region.target_ip(&t.id) else { continue };
                 out.insert(
                     TargetKey { target_group_arn: tg.arn.clone(), id: t.id.clone(), port: t.port },
                     ProbeSpec {

@@ -35,6 +35,9 @@ fn fresh(exists: bool, id: &str) -> Result<(), ModelError> {
 }
 
 pub(crate) fn apply(r: &mut RegionState, op: &Ec2Command) -> Result<(), ModelError> {
+    if let Some(done) = crate::apply_instances::apply(r, op) {
+        return done;
+    }
     match op {
         Ec2Command::CreateVpc {
             vpc_id,
@@ -87,7 +90,9 @@ pub(crate) fn apply(r: &mut RegionState, op: &Ec2Command) -> Result<(), ModelErr
             if !r.ec2.subnets.contains_key(subnet_id) {
                 return Err(ModelError::not_found(ResourceKind::Subnet, subnet_id));
             }
-            if r.load_balancers.values().any(|lb| lb.availability_zones.iter().any(|z| &z.subnet_id == subnet_id)) {
+            if r.load_balancers.values().any(|lb| lb.availability_zones.iter().any(|z| &z.subnet_id == subnet_id))
+                || r.ec2.instances.values().any(|i| &i.subnet_id == subnet_id && i.state != crate::instance::InstanceState::Terminated)
+            {
                 return Err(has_dependencies(ResourceKind::Subnet, "subnet", subnet_id));
             }
             // EC2 drops the subnet's explicit route table association with it.
@@ -294,6 +299,8 @@ pub(crate) fn apply(r: &mut RegionState, op: &Ec2Command) -> Result<(), ModelErr
             rt.routes.remove(pos);
             Ok(())
         }
+        // Instances and launch templates: handled by `apply_instances` above.
+        _ => Ok(()),
     }
 }
 
@@ -349,6 +356,10 @@ fn tags_of<'a>(r: &'a mut RegionState, id: &str) -> Result<&'a mut BTreeMap<Stri
         "sg" => e.security_groups.get_mut(id).map(|x| &mut x.tags).ok_or(ResourceKind::SecurityGroup),
         "igw" => e.internet_gateways.get_mut(id).map(|x| &mut x.tags).ok_or(ResourceKind::InternetGateway),
         "rtb" => e.route_tables.get_mut(id).map(|x| &mut x.tags).ok_or(ResourceKind::RouteTable),
+        "i" => return e.instances.get_mut(id).map(|x| &mut x.tags).ok_or_else(|| crate::apply_instances::instances_not_found(&[id])),
+        "lt" => {
+            return e.launch_templates.get_mut(id).map(|x| &mut x.tags).ok_or_else(|| crate::apply_instances::template_not_found(&crate::instance::LaunchTemplateRef::Id(id.into())));
+        }
         _ => return Err(ec2_err("InvalidID", format!("The ID '{id}' is not valid"))),
     };
     found.map_err(|kind| ModelError::not_found(kind, id))
@@ -442,7 +453,8 @@ fn delete_security_group(r: &mut RegionState, id: &str) -> Result<(), ModelError
     let referenced = r.ec2.security_groups.values().filter(|o| o.id != id).any(|o| {
         o.ingress.iter().chain(o.egress.iter()).any(|rule| rule.referenced_group_id.as_deref() == Some(id))
     });
-    if referenced || r.load_balancers.values().any(|lb| lb.security_groups.iter().any(|s| s == id)) {
+    let instances = r.ec2.instances.values().any(|i| i.state != crate::instance::InstanceState::Terminated && i.security_group_ids.iter().any(|s| s == id));
+    if referenced || instances || r.load_balancers.values().any(|lb| lb.security_groups.iter().any(|s| s == id)) {
         return Err(ModelError::InUse { kind: ResourceKind::SecurityGroup, message: format!("resource {id} has a dependent object") });
     }
     r.ec2.security_groups.remove(id);

@@ -8,6 +8,7 @@ use crate::attributes;
 use crate::certificate::IamState;
 use crate::command::{CreateListener, CreateLoadBalancer, CreateTargetGroup, Elbv2Command, HealthCheckInput, ModifyListener, TargetInput};
 use crate::error::{ModelError, Quota, ResourceKind};
+use crate::instance::InstanceState;
 use crate::listener::{Action, ActionType, Listener};
 use crate::load_balancer::{LoadBalancer, LoadBalancerType, LoadBalancerZone};
 use crate::snapshot::RegionState;
@@ -553,6 +554,7 @@ fn modify_target_group_attributes(r: &mut RegionState, arn: &str, attrs: &[(Stri
 
 fn register_targets(r: &mut RegionState, arn: &str, targets: &[TargetInput], now: u64) -> Result<(), ModelError> {
     let zones = r.ec2.zones.clone();
+    let instances = &r.ec2.instances;
     let tg = r.target_groups.get_mut(arn).ok_or_else(|| ModelError::not_found(ResourceKind::TargetGroup, arn))?;
     for t in targets {
         match tg.target_type {
@@ -563,15 +565,16 @@ fn register_targets(r: &mut RegionState, arn: &str, targets: &[TargetInput], now
                     return Err(ModelError::InvalidTarget(format!("The IP address '{}' does not match the target group's IP address type '{}'", t.id, tg.ip_address_type)));
                 }
             }
-            TargetType::Instance => {
-                return Err(ModelError::invalid(
-                    "Targets.Id",
-                    format!(
-                        "Target '{}' is an instance target, and this elbow runs no EC2 instances yet: create the target group with '--target-type ip' and register IP addresses",
-                        t.id
-                    ),
-                ));
-            }
+            TargetType::Instance => match instances.get(&t.id) {
+                None => return Err(ModelError::InvalidTarget(format!("The following targets are not valid instances in this region: '{}'", t.id))),
+                Some(i) if matches!(i.state, InstanceState::ShuttingDown | InstanceState::Terminated) => {
+                    return Err(ModelError::InvalidTarget(format!("The following targets are not in a running state and cannot be registered: '{}'", t.id)));
+                }
+                Some(i) if tg.vpc_id.as_ref().is_some_and(|v| *v != i.vpc_id) => {
+                    return Err(ModelError::InvalidTarget(format!("The following targets are not in the target group's VPC '{}': '{}'", tg.vpc_id.as_deref().unwrap_or(""), t.id)));
+                }
+                Some(_) => {}
+            },
             other => return Err(ModelError::invalid("Targets.Id", format!("elbow does not support targets of type '{other}'"))),
         }
         if let Some(z) = &t.availability_zone

@@ -4,6 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::autoscaling_command::AutoScalingCommand;
 use crate::certificate::StoredCertificate;
 use crate::ec2::SecurityGroupRule;
 use crate::ids::Millis;
@@ -39,6 +40,14 @@ pub enum Command {
         region: String,
         /// The action.
         op: AcmCommand,
+    },
+    /// An Auto Scaling (2011-01-01) action in a region, or the Auto Scaling controller's
+    /// housekeeping.
+    AutoScaling {
+        /// Region from the request's SigV4 scope.
+        region: String,
+        /// The action.
+        op: AutoScalingCommand,
     },
     /// Housekeeping: forget targets whose deregistration delay ended at or before `now`.
     ExpireDrainingTargets {
@@ -663,5 +672,79 @@ pub enum Ec2Command {
         route_table_id: String,
         /// `DestinationCidrBlock`.
         destination_cidr_block: String,
+    },
+    /// `CreateLaunchTemplate` (see [`crate::instance`]).
+    CreateLaunchTemplate(crate::instance::CreateLaunchTemplate),
+    /// `CreateLaunchTemplateVersion`: the next version number, from `data` over the
+    /// `source_version`'s data when given.
+    CreateLaunchTemplateVersion {
+        /// `LaunchTemplateId` or `LaunchTemplateName`.
+        template: crate::instance::LaunchTemplateRef,
+        /// `SourceVersion`.
+        source_version: Option<String>,
+        /// `VersionDescription`.
+        description: Option<String>,
+        /// `LaunchTemplateData`.
+        data: crate::instance::LaunchTemplateData,
+        /// Creation time.
+        now: Millis,
+    },
+    /// `ModifyLaunchTemplate`: the default version.
+    ModifyLaunchTemplate {
+        /// `LaunchTemplateId` or `LaunchTemplateName`.
+        template: crate::instance::LaunchTemplateRef,
+        /// `SetDefaultVersion` (a number or `$Latest`).
+        default_version: Option<String>,
+    },
+    /// `DeleteLaunchTemplate` (all versions).
+    DeleteLaunchTemplate {
+        /// `LaunchTemplateId` or `LaunchTemplateName`.
+        template: crate::instance::LaunchTemplateRef,
+    },
+    /// `RunInstances`: new instances, `pending`.
+    RunInstances(crate::instance::RunInstances),
+    /// `StopInstances`: `running`/`pending` → `stopping`.
+    StopInstances {
+        /// `InstanceId.N`.
+        instance_ids: Vec<String>,
+        /// Request time.
+        now: Millis,
+    },
+    /// `StartInstances`: `stopped` → `pending`.
+    StartInstances {
+        /// `InstanceId.N`.
+        instance_ids: Vec<String>,
+        /// Request time.
+        now: Millis,
+    },
+    /// `TerminateInstances`: → `shutting-down` (a stopped instance → `terminated`).
+    TerminateInstances {
+        /// `InstanceId.N`.
+        instance_ids: Vec<String>,
+        /// Request time.
+        now: Millis,
+    },
+    /// `ModifyInstanceAttribute` of `instanceType` or `userData` (only while stopped).
+    ModifyInstanceAttribute {
+        /// `InstanceId`.
+        instance_id: String,
+        /// New `InstanceType`.
+        instance_type: Option<String>,
+        /// New `UserData` (base64).
+        user_data: Option<String>,
+    },
+    /// Housekeeping (no AWS action): the instance supervisor reports a state change, e.g.
+    /// `pending` → `running` once launched, `shutting-down` → `terminated` once its processes
+    /// are gone, `running` → `terminated` with `Server.InternalError` if they died. Also drops
+    /// instances terminated more than an hour before `now`.
+    SetInstanceState {
+        /// `i-…`.
+        id: String,
+        /// The new state.
+        state: crate::instance::InstanceState,
+        /// `StateReason` to report; `None` keeps the current one (cleared on `running`).
+        reason: Option<crate::instance::StateReason>,
+        /// Time of the change.
+        now: Millis,
     },
 }

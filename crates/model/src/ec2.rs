@@ -189,6 +189,12 @@ pub struct Ec2State {
     /// Creation times of records, for stable ordering (id → time).
     #[serde(default)]
     pub created: BTreeMap<String, Millis>,
+    /// Instances by id (see [`crate::instance`]).
+    #[serde(default)]
+    pub instances: BTreeMap<String, crate::instance::Instance>,
+    /// Launch templates by id.
+    #[serde(default)]
+    pub launch_templates: BTreeMap<String, crate::instance::LaunchTemplate>,
 }
 
 /// The `/20` subnet of the default VPC for zone index `i` (`172.31.0.0/20`, `172.31.16.0/20`, …).

@@ -36,6 +36,12 @@ pub enum ResourceKind {
     AvailabilityZone,
     /// A tagged resource named by ARN or id whose kind is not known.
     Resource,
+    /// An Auto Scaling group.
+    AutoScalingGroup,
+    /// An Auto Scaling launch configuration.
+    LaunchConfiguration,
+    /// An Auto Scaling scaling policy.
+    ScalingPolicy,
 }
 
 impl ResourceKind {
@@ -57,6 +63,9 @@ impl ResourceKind {
             ResourceKind::RouteTableAssociation => "route table association",
             ResourceKind::AvailabilityZone => "availability zone",
             ResourceKind::Resource => "resource",
+            ResourceKind::AutoScalingGroup => "Auto Scaling group",
+            ResourceKind::LaunchConfiguration => "launch configuration",
+            ResourceKind::ScalingPolicy => "scaling policy",
         }
     }
 }
@@ -95,6 +104,12 @@ pub enum Quota {
     ServerCertificates,
     /// ACM `LimitExceededException`: certificates per region.
     AcmCertificates,
+    /// Auto Scaling `LimitExceeded`: groups per region.
+    AutoScalingGroups,
+    /// Auto Scaling `LimitExceeded`: launch configurations per region.
+    LaunchConfigurations,
+    /// Auto Scaling `LimitExceeded`: scaling policies per group.
+    ScalingPolicies,
 }
 
 /// A semantic failure of a command against the current state. Nothing is changed when one is

@@ -10,12 +10,16 @@
 #![forbid(unsafe_code)]
 
 mod apply_acm;
+mod apply_autoscaling;
 mod apply_ec2;
 mod apply_elbv2;
 mod apply_iam;
+mod apply_instances;
 mod apply_listener_certificates;
 mod apply_rules;
 pub mod attributes;
+pub mod autoscaling;
+pub mod autoscaling_command;
 mod aws_enum;
 pub mod certificate;
 pub mod command;
@@ -23,6 +27,7 @@ pub mod ec2;
 pub mod error;
 pub mod health_table;
 pub mod ids;
+pub mod instance;
 pub mod listener;
 pub mod load_balancer;
 pub mod snapshot;
@@ -34,7 +39,7 @@ pub use apply_acm::{CERTIFICATES_PER_REGION as ACM_CERTIFICATES_PER_REGION, idem
 pub use apply_elbv2::{DEFAULT_SSL_POLICY, limits, parse_code_matcher, resource_kind_of_arn};
 pub use apply_iam::SERVER_CERTIFICATES_PER_ACCOUNT;
 pub use apply_listener_certificates::CERTIFICATES_PER_LOAD_BALANCER;
-pub use command::{AcmCommand, Command, Ec2Command, Elbv2Command, IamCommand};
+pub use command::{AcmCommand, AutoScalingCommand, Command, Ec2Command, Elbv2Command, IamCommand};
 pub use error::{ModelError, Quota, ResourceKind};
 pub use health_table::{HealthTable, TargetHealth, TargetHealthCell, TargetHealthReason, TargetHealthState, TargetKey};
 pub use ids::Millis;

@@ -36,6 +36,9 @@ pub struct RegionState {
     /// ACM certificates by ARN.
     #[serde(default)]
     pub acm_certificates: BTreeMap<String, AcmCertificate>,
+    /// Auto Scaling: launch configurations, groups, policies, activities.
+    #[serde(default)]
+    pub autoscaling: crate::autoscaling::AutoScalingState,
 }
 
 impl RegionState {
@@ -49,6 +52,7 @@ impl RegionState {
             rules: BTreeMap::new(),
             ec2: Ec2State::new_default(name, DEFAULT_ZONE_COUNT),
             acm_certificates: BTreeMap::new(),
+            autoscaling: Default::default(),
         }
     }
 
@@ -166,6 +170,7 @@ impl Snapshot {
             Command::Iam { op } => crate::apply_iam::apply(&mut next, op)?,
             Command::Acm { region, op } => crate::apply_acm::apply(next.region_mut(region), op)?,
             Command::Ec2 { region, op } => crate::apply_ec2::apply(next.region_mut(region), op)?,
+            Command::AutoScaling { region, op } => crate::apply_autoscaling::apply(next.region_mut(region), op)?,
             Command::ExpireDrainingTargets { now } => {
                 for r in next.regions.values_mut() {
                     for tg in r.target_groups.values_mut() {

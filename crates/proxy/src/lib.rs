@@ -368,7 +368,7 @@ impl Proxy {
         let mut out = Vec::with_capacity(weighted.len());
         for (arn, weight) in weighted {
             let tg = region.target_groups.get(&arn)?;
-            let g = groups.entry(arn).or_insert_with(|| Arc::new(self.target_group_route(tg, idle_timeout, tls, targets, seen, version, now))).clone();
+            let g = groups.entry(arn).or_insert_with(|| Arc::new(self.target_group_route(region, tg, idle_timeout, tls, targets, seen, version, now))).clone();
             out.push((g, weight));
         }
         let group_stickiness = action
@@ -384,6 +384,7 @@ impl Proxy {
     #[allow(clippy::too_many_arguments)]
     fn target_group_route(
         &self,
+        region: &model::RegionState,
         tg: &TargetGroup,
         idle_timeout: Duration,
         tls: (&Arc<rustls::ClientConfig>, &Arc<rustls::ClientConfig>),
@@ -397,7 +398,9 @@ impl Proxy {
         let h2 = matches!(tg.protocol_version, Some(model::ProtocolVersion::Http2 | model::ProtocolVersion::Grpc));
         let tls = (tg.protocol == Some(Protocol::Https)).then(|| if h2 { tls.1.clone() } else { tls.0.clone() });
         for t in &tg.targets {
-            let Ok(ip) = t.id.parse::<IpAddr>() else { continue };
+            // An IP target's address, or an instance target's private IP while it is
+            // pending or running.
+            let Some(ip) = region.target_ip(&t.id) else { continue };
             let key = TargetKey { target_group_arn: tg.arn.clone(), id: t.id.clone(), port: t.port };
             let map_key = (key.clone(), t.registered_at);
             seen.insert(map_key.clone());

@@ -1,5 +1,5 @@
-//! EC2 (2016-11-15) networking subset: VPCs, subnets, availability zones, security groups,
-//! tags, internet gateways and route tables, on EC2's own protocol (flattened `Name.N` lists in,
+//! EC2 (2016-11-15) subset: VPCs, subnets, availability zones, security groups, tags,
+//! internet gateways, route tables, launch templates, instances and images, on EC2's own protocol (flattened `Name.N` lists in,
 //! `<ActionResponse><requestId>` with lowerCamel elements and `<item>` lists out, errors as
 //! `<Response><Errors>`). Element names follow the `locationName`s of botocore's `ec2` model.
 //!
@@ -8,6 +8,8 @@
 
 mod filters;
 mod gateways;
+mod instances;
+mod launch_templates;
 mod route_tables;
 mod rules;
 mod security_groups;
@@ -65,6 +67,20 @@ pub(crate) async fn dispatch(api: &Api, req: &Request) -> Result<String, ApiErro
         "CreateRoute" => route_tables::create_route(api, req, &mut x).await?,
         "DeleteRoute" => route_tables::delete_route(api, req, &mut x).await?,
         "DescribeRouteTables" => route_tables::describe(api, req, &mut x)?,
+        "CreateLaunchTemplate" => launch_templates::create(api, req, &mut x).await?,
+        "CreateLaunchTemplateVersion" => launch_templates::create_version(api, req, &mut x).await?,
+        "ModifyLaunchTemplate" => launch_templates::modify(api, req, &mut x).await?,
+        "DeleteLaunchTemplate" => launch_templates::delete(api, req, &mut x).await?,
+        "DescribeLaunchTemplates" => launch_templates::describe(api, req, &mut x)?,
+        "DescribeLaunchTemplateVersions" => launch_templates::describe_versions(api, req, &mut x)?,
+        "RunInstances" => instances::run(api, req, &mut x).await?,
+        "DescribeInstances" => instances::describe(api, req, &mut x)?,
+        "DescribeInstanceStatus" => instances::describe_status(api, req, &mut x)?,
+        "StopInstances" | "StartInstances" | "TerminateInstances" => instances::change_state(api, req, &mut x).await?,
+        "DescribeInstanceAttribute" => instances::describe_attribute(api, req, &mut x)?,
+        "ModifyInstanceAttribute" => instances::modify_attribute(api, req, &mut x).await?,
+        "DescribeImages" => instances::describe_images(api, req, &mut x)?,
+        "GetConsoleOutput" => instances::console_output(api, req, &mut x)?,
         other => {
             return Err(ApiError::new("InvalidAction", format!("The action '{other}' is not valid for EC2, or elbow does not implement it yet")));
         }
@@ -274,3 +290,5 @@ pub(crate) fn owner(api: &Api) -> &str {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod instance_tests;

@@ -2,6 +2,7 @@
 //! ALB guide, "Target health status").
 
 use model::command::TargetInput;
+use model::instance::InstanceState;
 use model::{Elbv2Command, ModelError, ResourceKind, TargetHealth, TargetHealthReason, TargetHealthState, TargetKey};
 
 use super::submit;
@@ -72,6 +73,12 @@ pub(crate) fn describe_health(api: &Api, req: &Request, x: &mut Xml) -> Result<(
         let h = match reg {
             None => health(TargetHealthState::Unused, TargetHealthReason::NotRegistered, "Target is not registered to the target group"),
             Some(r) if r.draining.is_some() => health(TargetHealthState::Draining, TargetHealthReason::DeregistrationInProgress, "Target deregistration is in progress"),
+            // An instance target whose instance is stopped or terminated (or gone).
+            Some(_) if id.starts_with("i-") && region.target_ip(&id).is_none() => {
+                let stopped = region.ec2.instances.get(&id).is_some_and(|i| matches!(i.state, InstanceState::Stopping | InstanceState::Stopped));
+                let what = if stopped { "Target is in the stopped state" } else { "Target is in the terminated state" };
+                health(TargetHealthState::Unused, TargetHealthReason::InvalidState, what)
+            }
             Some(_) if !in_use => health(TargetHealthState::Unused, TargetHealthReason::NotInUse, "Target group is not configured to receive traffic from the load balancer"),
             Some(_) if !hc.enabled => health(TargetHealthState::Unavailable, TargetHealthReason::HealthCheckDisabled, "Health checks disabled"),
             Some(_) => api

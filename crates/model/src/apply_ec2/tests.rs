@@ -229,7 +229,8 @@ fn tags_create_and_delete() {
     let s = run(&s, Ec2Command::CreateTags { resource_ids: vec!["vpc-1".into(), "sg-vpc-1".into()], tags: vec![tag("a", "1"), tag("b", "2"), tag("c", "")] }).unwrap();
     assert_eq!(s.region(R).ec2.security_groups["sg-vpc-1"].tags.len(), 3);
     assert_eq!(code(&run(&s, Ec2Command::CreateTags { resource_ids: vec!["vpc-nope".into()], tags: vec![tag("a", "1")] }).unwrap_err()), "NotFound");
-    assert_eq!(code(&run(&s, Ec2Command::CreateTags { resource_ids: vec!["i-1".into()], tags: vec![tag("a", "1")] }).unwrap_err()), "InvalidID");
+    assert_eq!(code(&run(&s, Ec2Command::CreateTags { resource_ids: vec!["eni-1".into()], tags: vec![tag("a", "1")] }).unwrap_err()), "InvalidID");
+    assert_eq!(code(&run(&s, Ec2Command::CreateTags { resource_ids: vec!["i-1".into()], tags: vec![tag("a", "1")] }).unwrap_err()), "InvalidInstanceID.NotFound");
     assert!(run(&s, Ec2Command::CreateTags { resource_ids: vec!["vpc-1".into()], tags: vec![tag("aws:x", "1")] }).is_err());
     let many: Vec<(String, String)> = (0..50).map(|i| tag(&format!("k{i}"), "v")).collect();
     assert!(matches!(run(&s, Ec2Command::CreateTags { resource_ids: vec!["vpc-1".into()], tags: many }).unwrap_err(), ModelError::TooMany { .. }));
