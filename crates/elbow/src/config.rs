@@ -51,6 +51,13 @@ pub struct ServeArgs {
     /// [default: 60, as ACM's managed renewal].
     #[arg(long, env = "ELBOW_ACM_RENEWAL_WINDOW_DAYS")]
     pub acm_renewal_window_days: Option<u64>,
+    /// Port of each instance's metadata endpoint on the instance's own address (0: any free
+    /// port; instances find it in AWS_EC2_METADATA_SERVICE_ENDPOINT) [default: 0].
+    #[arg(long, env = "ELBOW_IMDS_PORT")]
+    pub imds_port: Option<u16>,
+    /// Seconds per metric period of target-tracking scaling policies [default: 60, as AWS].
+    #[arg(long, env = "ELBOW_AUTOSCALING_PERIOD_SECONDS")]
+    pub autoscaling_period_seconds: Option<u64>,
 }
 
 /// Log output format.
@@ -77,6 +84,8 @@ struct FileConfig {
     worker_threads: Option<usize>,
     shutdown_grace: Option<u64>,
     acm_renewal_window_days: Option<u64>,
+    imds_port: Option<u16>,
+    autoscaling_period_seconds: Option<u64>,
 }
 
 /// Resolved settings.
@@ -104,6 +113,10 @@ pub struct Settings {
     pub shutdown_grace: Duration,
     /// How long before expiry issued ACM certificates are renewed.
     pub acm_renewal_window: Duration,
+    /// Port of the instances' metadata endpoints (0: ephemeral).
+    pub imds_port: u16,
+    /// Target-tracking metric period.
+    pub autoscaling_period: Duration,
 }
 
 /// `$XDG_DATA_HOME/elbow`, else `~/.local/share/elbow`, else `./elbow-data`.
@@ -141,6 +154,8 @@ impl ServeArgs {
             worker_threads: self.worker_threads.or(file.worker_threads),
             shutdown_grace: Duration::from_secs(self.shutdown_grace.or(file.shutdown_grace).unwrap_or(10)),
             acm_renewal_window: Duration::from_secs(86_400 * self.acm_renewal_window_days.or(file.acm_renewal_window_days).unwrap_or(60)),
+            imds_port: self.imds_port.or(file.imds_port).unwrap_or(0),
+            autoscaling_period: Duration::from_secs(self.autoscaling_period_seconds.or(file.autoscaling_period_seconds).unwrap_or(60).max(1)),
         })
     }
 }

@@ -119,7 +119,12 @@ async fn serve(s: Settings) -> anyhow::Result<()> {
     let api = api::Api::with_certificates(
         state.clone(),
         health.clone(),
-        api::ApiConfig { account_id: s.account_id.clone(), default_region: s.region.clone(), dns_suffix: s.dns_suffix.clone() },
+        api::ApiConfig {
+            account_id: s.account_id.clone(),
+            default_region: s.region.clone(),
+            dns_suffix: s.dns_suffix.clone(),
+            console_dir: Some(s.data_dir.join("instances")),
+        },
         api::CertificateServices { sealer: sealer.clone(), issuer: Some(local_ca.clone()) },
     );
 
@@ -128,6 +133,17 @@ async fn serve(s: Settings) -> anyhow::Result<()> {
     let data_plane = tokio::spawn(proxy.clone().run(state.watch(), shutdown.clone(), s.shutdown_grace));
     let checks = tokio::spawn(health::run(state.watch(), health.clone(), shutdown.clone()));
     let renewals = tokio::spawn(acm_renewal::run(state.clone(), local_ca, sealer, s.acm_renewal_window, shutdown.clone()));
+    // EC2 instances are local process groups under <data-dir>/instances; Auto Scaling keeps
+    // groups at their desired capacity. Instances outlive elbow and are adopted on start.
+    let supervisor = Arc::new(instances::Supervisor::new(s.data_dir.join("instances"), s.imds_port));
+    let instance_runtime = tokio::spawn(autoscaling::instance_runtime::run(state.clone(), supervisor.clone(), s.account_id.clone(), shutdown.clone()));
+    let controller = tokio::spawn(autoscaling::controller::run(
+        state.clone(),
+        supervisor,
+        health.clone(),
+        autoscaling::controller::ControllerConfig { evaluation_period: s.autoscaling_period, ..Default::default() },
+        shutdown.clone(),
+    ));
     // Listeners restored from the store are bound before the node says it is ready.
     proxy.wait_applied(revision).await;
     let api_task = tokio::spawn(api::serve(api, api_listener, shutdown.clone(), s.shutdown_grace));
@@ -140,7 +156,7 @@ async fn serve(s: Settings) -> anyhow::Result<()> {
     let sig = shutdown_signal().await;
     tracing::info!(signal = sig, grace_s = s.shutdown_grace.as_secs(), "shutting down: no new connections, finishing in-flight requests");
     shutdown.cancel();
-    let _ = tokio::join!(api_task, data_plane, checks, renewals);
+    let _ = tokio::join!(api_task, data_plane, checks, renewals, instance_runtime, controller);
     tracing::info!("stopped");
     Ok(())
 }

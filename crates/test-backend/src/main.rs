@@ -7,6 +7,8 @@
 //! Prints `listening <addr>` (and `health <addr>`) on stdout once bound, then serves:
 //!
 //! - `GET /` (and any path not below): `200`, body `<name>\n`, header `x-backend: <name>`;
+//! - `/burn?seconds=N&threads=T`: burns T cores (default 1, at most 8) for N seconds (at most
+//!   300) on other threads;
 //! - `/echo`: a JSON object with the request's method, path, query, headers and body length;
 //! - `/status`, `/health`, `/no-auth/status`, `/?action=stat`: `200 OK` unless switched with
 //!   `POST /control/health?code=N` (which also applies to the health listener);
@@ -83,6 +85,24 @@ async fn handle(req: Request<Incoming>, s: Rc<Shared>, health_only: bool) -> Res
             let ms: u64 = query_param(&query, "ms").and_then(|v| v.parse().ok()).unwrap_or(1000);
             tokio::time::sleep(Duration::from_millis(ms)).await;
             text(StatusCode::OK, format!("{}\n", s.name))
+        }
+        "/burn" => {
+            // Burns one core for `seconds` (at most 300) on its own thread, answering at once,
+            // so an Auto Scaling test can raise an instance's CPU for a bounded time.
+            let secs: u64 = query_param(&query, "seconds").and_then(|v| v.parse().ok()).unwrap_or(10).min(300);
+            let threads: u64 = query_param(&query, "threads").and_then(|v| v.parse().ok()).unwrap_or(1).clamp(1, 8);
+            for _ in 0..threads {
+                std::thread::spawn(move || {
+                    let until = std::time::Instant::now() + Duration::from_secs(secs);
+                    let mut x = 0u64;
+                    while std::time::Instant::now() < until {
+                        for i in 0..100_000u64 {
+                            x = std::hint::black_box(x.wrapping_mul(31).wrapping_add(i));
+                        }
+                    }
+                });
+            }
+            text(StatusCode::OK, format!("{} burning {threads} thread(s) for {secs}s\n", s.name))
         }
         "/reset" => return Err(std::io::Error::new(std::io::ErrorKind::ConnectionReset, "asked to reset")),
         "/ws" => return Ok(websocket(req, s.name.clone())),
