@@ -218,7 +218,20 @@ impl Elbow {
 
 impl Drop for Elbow {
     fn drop(&mut self) {
+        // A handle whose process was handed over (by `restart`) owns nothing.
+        if self.child.is_none() {
+            return;
+        }
         self.kill9();
+        // EC2 instances are process groups that outlive elbow by design: end the test's.
+        if let Ok(dirs) = std::fs::read_dir(self.data_dir.join("instances")) {
+            for d in dirs.flatten() {
+                let Ok(pid) = std::fs::read_to_string(d.path().join("init.pid")) else { continue };
+                if let Some(pgid) = pid.split_whitespace().next().filter(|p| p.parse::<u32>().is_ok_and(|n| n > 1)) {
+                    let _ = Command::new("kill").args(["-9", "--", &format!("-{pgid}")]).stderr(Stdio::null()).status();
+                }
+            }
+        }
     }
 }
 

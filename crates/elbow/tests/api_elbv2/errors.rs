@@ -230,7 +230,7 @@ async fn an_interval_of_4_seconds_is_refused_with_awss_exact_validation_message(
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn registering_an_instance_id_into_an_instance_group_points_at_target_type_ip() {
+async fn registering_an_unknown_instance_id_into_an_instance_group_is_an_invalid_target() {
     let elbow = Elbow::start();
     let c = elbow.elbv2();
     let fx = fixture(&elbow).await;
@@ -238,8 +238,8 @@ async fn registering_an_instance_id_into_an_instance_group_points_at_target_type
     let inst = c.describe_target_groups().names("inst").send().await.unwrap().target_groups()[0].target_group_arn().unwrap().to_string();
     let before = world(&c).await;
     let e = failure(c.register_targets().target_group_arn(&inst).targets(TargetDescription::builder().id("i-0123456789abcdef0").build()).send().await);
-    assert_code(&e, "ValidationError");
-    assert!(e.message.contains("--target-type ip"), "{}", e.message);
+    assert_code(&e, "InvalidTarget");
+    assert!(e.message.contains("i-0123456789abcdef0"), "{}", e.message);
     assert_eq!(world(&c).await, before);
 }
 
