@@ -144,7 +144,7 @@ fn elbv2_code(e: &ModelError) -> &'static str {
             Quota::UniqueTargetGroupsPerLoadBalancer => "TooManyUniqueTargetGroupsPerLoadBalancer",
             Quota::TargetGroupAssociation => "TargetGroupAssociationLimit",
             Quota::ServerCertificates | Quota::AcmCertificates => "TooManyCertificates",
-            Quota::AutoScalingGroups | Quota::LaunchConfigurations | Quota::ScalingPolicies => "LimitExceeded",
+            Quota::AutoScalingGroups | Quota::LaunchConfigurations | Quota::ScalingPolicies | Quota::ScheduledActions => "LimitExceeded",
         },
         ModelError::InvalidTarget(_) => "InvalidTarget",
         ModelError::InvalidSubnet(_) => "InvalidSubnet",

@@ -52,11 +52,14 @@ pub struct ApiConfig {
     /// Where the instance supervisor writes `<id>/console.log` (EC2 `GetConsoleOutput`);
     /// `None` answers with empty output.
     pub console_dir: Option<std::path::PathBuf>,
+    /// Where `CreateImage` keeps images' disks (`<images_dir>/<ami-id>/`, a copy of the
+    /// instance's directory under `console_dir`); `None` refuses `CreateImage`.
+    pub images_dir: Option<std::path::PathBuf>,
 }
 
 impl Default for ApiConfig {
     fn default() -> Self {
-        ApiConfig { account_id: "123456789012".into(), default_region: "us-east-1".into(), dns_suffix: "elb.localhost".into(), console_dir: None }
+        ApiConfig { account_id: "123456789012".into(), default_region: "us-east-1".into(), dns_suffix: "elb.localhost".into(), console_dir: None, images_dir: None }
     }
 }
 

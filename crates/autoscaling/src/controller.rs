@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use model::autoscaling::{AutoScalingGroup, GroupInstance, HealthStatus, LifecycleState, PredefinedMetricType};
+use model::autoscaling::{AutoScalingGroup, GroupInstance, HealthStatus, LifecycleActionResult, LifecycleState, LifecycleTransition, PredefinedMetricType};
 use model::command::TargetInput;
 use model::AutoScalingCommand;
 use model::instance::InstanceState;
@@ -46,6 +46,14 @@ pub async fn run(state: state::State, supervisor: Arc<instances::Supervisor>, he
             for g in r.autoscaling.groups.values() {
                 for cmd in reconcile(&snap, r, g, &health, now) {
                     submit(&state, region, cmd).await;
+                }
+            }
+        }
+        {
+            let snap = state.current();
+            for (region, r) in &snap.regions {
+                for op in crate::scheduled::due(&r.autoscaling, now) {
+                    submit(&state, region, Step::AutoScaling(op)).await;
                 }
             }
         }
@@ -126,6 +134,17 @@ pub fn reconcile(snap: &Snapshot, r: &RegionState, g: &AutoScalingGroup, health:
         let ec2_state = ec2.map(|i| i.state);
         match m.lifecycle_state {
             LifecycleState::Pending => match ec2_state {
+                // A launch lifecycle hook holds the running instance in Pending:Wait.
+                Some(InstanceState::Running) if r.autoscaling.hooks_for(&g.name, LifecycleTransition::Launching).next().is_some() => {
+                    steps.push(Step::AutoScaling(AutoScalingCommand::BeginLifecycleAction {
+                        group: g.name.clone(),
+                        instance_id: m.instance_id.clone(),
+                        transition: LifecycleTransition::Launching,
+                        token: crate::launch::uuid(),
+                        now,
+                    }));
+                    active.push(m);
+                }
                 Some(InstanceState::Running) => {
                     if !suspended("AddToLoadBalancer") {
                         for tg in &g.target_group_arns {
@@ -159,7 +178,54 @@ pub fn reconcile(snap: &Snapshot, r: &RegionState, g: &AutoScalingGroup, health:
                     active.push(m);
                 }
             }
-            LifecycleState::Terminating => steps.extend(terminating(r, g, m, ec2_state, now)),
+            LifecycleState::Terminating | LifecycleState::TerminatingProceed => steps.extend(terminating(r, g, m, ec2_state, now)),
+            LifecycleState::PendingWait | LifecycleState::TerminatingWait => {
+                let launching = m.lifecycle_state == LifecycleState::PendingWait;
+                if launching && !matches!(ec2_state, Some(InstanceState::Running | InstanceState::Pending)) {
+                    steps.push(Step::AutoScaling(AutoScalingCommand::RemoveInstance { group: g.name.clone(), instance_id: m.instance_id.clone() }));
+                    continue;
+                }
+                if launching {
+                    active.push(m);
+                }
+                steps.extend(lifecycle_timeout(r, g, m, now));
+            }
+            LifecycleState::PendingProceed => {
+                let result = m.lifecycle_action.as_ref().and_then(|a| a.result).unwrap_or(LifecycleActionResult::Continue);
+                if result == LifecycleActionResult::Continue && matches!(ec2_state, Some(InstanceState::Running)) {
+                    if !suspended("AddToLoadBalancer") {
+                        for tg in &g.target_group_arns {
+                            if !registered(r, tg, &m.instance_id) {
+                                steps.push(Step::Elbv2(Elbv2Command::RegisterTargets { target_group_arn: tg.clone(), targets: vec![target(&m.instance_id)], now }));
+                            }
+                        }
+                    }
+                    steps.push(set_lifecycle(g, m, LifecycleState::InService, HealthStatus::Healthy));
+                    active.push(m);
+                } else {
+                    steps.push(set_lifecycle(g, m, LifecycleState::Terminating, HealthStatus::Unhealthy));
+                    steps.push(activity(
+                        g,
+                        now,
+                        format!("Terminating EC2 instance: {}", m.instance_id),
+                        format!("At {} an instance was taken out of service in response to a launch lifecycle action result of ABANDON.", iso(now)),
+                    ));
+                }
+            }
+            LifecycleState::EnteringStandby => {
+                let (deregister, draining) = deregistering(r, g, m, now);
+                steps.extend(deregister);
+                if !draining {
+                    steps.push(set_lifecycle(g, m, LifecycleState::Standby, m.health_status));
+                }
+            }
+            LifecycleState::Detaching => {
+                let (deregister, draining) = deregistering(r, g, m, now);
+                steps.extend(deregister);
+                if !draining {
+                    steps.push(Step::AutoScaling(AutoScalingCommand::RemoveInstance { group: g.name.clone(), instance_id: m.instance_id.clone() }));
+                }
+            }
             _ => {}
         }
     }
@@ -213,12 +279,61 @@ fn terminating(r: &RegionState, g: &AutoScalingGroup, m: &GroupInstance, ec2_sta
     if draining && !g.is_deleting() {
         return steps;
     }
+    // A terminate lifecycle hook holds the drained instance in Terminating:Wait.
+    if m.lifecycle_state == LifecycleState::Terminating
+        && !g.is_deleting()
+        && matches!(ec2_state, Some(InstanceState::Pending | InstanceState::Running | InstanceState::Stopped | InstanceState::Stopping))
+        && r.autoscaling.hooks_for(&g.name, LifecycleTransition::Terminating).next().is_some()
+    {
+        steps.push(Step::AutoScaling(AutoScalingCommand::BeginLifecycleAction {
+            group: g.name.clone(),
+            instance_id: m.instance_id.clone(),
+            transition: LifecycleTransition::Terminating,
+            token: crate::launch::uuid(),
+            now,
+        }));
+        return steps;
+    }
     match ec2_state {
         Some(InstanceState::Pending | InstanceState::Running | InstanceState::Stopped | InstanceState::Stopping) => steps.push(Step::Terminate(m.instance_id.clone())),
         Some(InstanceState::ShuttingDown) => {}
         _ => steps.push(Step::AutoScaling(AutoScalingCommand::RemoveInstance { group: g.name.clone(), instance_id: m.instance_id.clone() })),
     }
     steps
+}
+
+/// Deregisters `m` from the group's target groups: the steps, and whether it is still
+/// registered or draining.
+fn deregistering(r: &RegionState, g: &AutoScalingGroup, m: &GroupInstance, now: Millis) -> (Vec<Step>, bool) {
+    let mut steps = Vec::new();
+    let mut draining = false;
+    for tg_arn in &g.target_group_arns {
+        let Some(tg) = r.target_groups.get(tg_arn) else { continue };
+        for t in tg.targets.iter().filter(|t| t.id == m.instance_id) {
+            if t.draining.is_none() {
+                steps.push(Step::Elbv2(Elbv2Command::DeregisterTargets { target_group_arn: tg_arn.clone(), targets: vec![TargetInput { id: t.id.clone(), port: Some(t.port), availability_zone: None }], now }));
+            }
+            draining = true;
+        }
+    }
+    (steps, draining)
+}
+
+/// A lifecycle action past its heartbeat timeout ends with the hooks' `DefaultResult`.
+fn lifecycle_timeout(r: &RegionState, g: &AutoScalingGroup, m: &GroupInstance, now: Millis) -> Vec<Step> {
+    let Some(a) = &m.lifecycle_action else { return Vec::new() };
+    if a.result.is_some() || now < a.deadline.min(a.global_deadline) {
+        return Vec::new();
+    }
+    // The hook waited on longest decides.
+    let Some(hook) = r.autoscaling.hooks_for(&g.name, a.transition).max_by_key(|h| h.heartbeat_timeout) else { return Vec::new() };
+    vec![Step::AutoScaling(AutoScalingCommand::CompleteLifecycleAction {
+        group: g.name.clone(),
+        hook: hook.name.clone(),
+        instance_id: Some(m.instance_id.clone()),
+        token: Some(a.token.clone()),
+        result: hook.default_result,
+    })]
 }
 
 fn registered(r: &RegionState, tg: &str, id: &str) -> bool {

@@ -55,7 +55,7 @@ fn transition(state: &state::State, supervisor: &Arc<instances::Supervisor>, bus
     let (state, supervisor, busy, region, account_id, inst) = (state.clone(), supervisor.clone(), busy.clone(), region.to_string(), account_id.to_string(), inst.clone());
     tokio::spawn(async move {
         let (next, reason) = match step {
-            Step::Launch => match supervisor.launch(launch_spec(&region, &account_id, &inst)).await {
+            Step::Launch => match supervisor.launch(instances::LaunchSpec { seed_dir: image_disk(&supervisor, &inst.image_id), ..launch_spec(&region, &account_id, &inst) }).await {
                 Ok(()) => (InstanceState::Running, None),
                 Err(e) => {
                     tracing::error!(instance = %inst.id, error = %e, "instance launch failed");
@@ -107,5 +107,12 @@ fn launch_spec(region: &str, account_id: &str, inst: &Instance) -> instances::La
         vcpus: instances::vcpus_of(&inst.instance_type),
         account_id: account_id.to_string(),
         tags: inst.tags.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+        seed_dir: None,
     }
+}
+
+/// The disk of an image made by `CreateImage`, if `image_id` is one (other images start empty).
+fn image_disk(supervisor: &instances::Supervisor, image_id: &str) -> Option<std::path::PathBuf> {
+    let dir = supervisor.image_dir(image_id);
+    (!image_id.is_empty() && !image_id.contains('/') && dir.is_dir()).then_some(dir)
 }

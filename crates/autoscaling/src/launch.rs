@@ -11,7 +11,7 @@ fn hex(n: usize) -> String {
     (0..n).map(|_| char::from_digit(rand::random_range(0..16u32), 16).unwrap_or('0')).collect()
 }
 
-fn uuid() -> String {
+pub(crate) fn uuid() -> String {
     let h = hex(32);
     format!("{}-{}-4{}-a{}-{}", &h[0..8], &h[8..12], &h[13..16], &h[17..20], &h[20..32])
 }

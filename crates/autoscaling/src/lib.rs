@@ -15,6 +15,7 @@ pub mod target_tracking;
 pub mod controller;
 pub mod instance_runtime;
 pub mod launch;
+pub mod scheduled;
 
 /// Now, Unix milliseconds.
 pub fn now_millis() -> model::Millis {

@@ -124,6 +124,7 @@ async fn serve(s: Settings) -> anyhow::Result<()> {
             default_region: s.region.clone(),
             dns_suffix: s.dns_suffix.clone(),
             console_dir: Some(s.data_dir.join("instances")),
+            images_dir: Some(s.data_dir.join("images")),
         },
         api::CertificateServices { sealer: sealer.clone(), issuer: Some(local_ca.clone()) },
     );

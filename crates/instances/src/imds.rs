@@ -315,6 +315,7 @@ mod tests {
             tags: vec![("Name".into(), "web".into())],
             image_id: "ami-12345678".into(),
             account_id: "123456789012".into(),
+            seed_dir: None,
         }
     }
 

@@ -171,6 +171,41 @@ pub struct LaunchSpec {
     /// The owning account, served as `accountId` in the identity document.
     #[serde(default)]
     pub account_id: String,
+    /// A directory copied into the instance's working directory before the user data runs
+    /// (an image's disk, see [`copy_disk`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seed_dir: Option<PathBuf>,
+}
+
+/// The supervisor's own files in an instance's working directory, not part of its "disk".
+pub const SUPERVISOR_FILES: &[&str] = &["spec.json", "user-data", "console.log", "init.pid", "state"];
+
+/// Copies an instance's disk: every file and directory under `from` into `to` (created if
+/// needed), recursively, keeping permissions and symbolic links, except the supervisor's own
+/// files ([`SUPERVISOR_FILES`]) at the top level.
+pub fn copy_disk(from: &Path, to: &Path) -> io::Result<()> {
+    fn copy(from: &Path, to: &Path, top: bool) -> io::Result<()> {
+        fs::create_dir_all(to)?;
+        for entry in fs::read_dir(from)? {
+            let entry = entry?;
+            let name = entry.file_name();
+            if top && name.to_str().is_some_and(|n| SUPERVISOR_FILES.contains(&n)) {
+                continue;
+            }
+            let (src, dst) = (entry.path(), to.join(&name));
+            let kind = entry.file_type()?;
+            if kind.is_symlink() {
+                std::os::unix::fs::symlink(fs::read_link(&src)?, &dst)?;
+            } else if kind.is_dir() {
+                copy(&src, &dst, false)?;
+                fs::set_permissions(&dst, fs::metadata(&src)?.permissions())?;
+            } else if kind.is_file() {
+                fs::copy(&src, &dst)?;
+            }
+        }
+        Ok(())
+    }
+    copy(from, to, true)
 }
 
 /// `spec.json`.
@@ -247,6 +282,11 @@ impl Supervisor {
         }
     }
 
+    /// Where images' disks are kept: `images/` next to `root` (`<data-dir>/images/<ami-id>/`).
+    pub fn image_dir(&self, image_id: &str) -> PathBuf {
+        self.root.parent().unwrap_or(&self.root).join("images").join(image_id)
+    }
+
     /// The instance's working directory, `<root>/<id>`.
     pub fn instance_dir(&self, id: &str) -> PathBuf {
         self.root.join(id)
@@ -293,6 +333,9 @@ impl Supervisor {
             imds_port,
         };
         let result = async {
+            if let Some(seed) = &record.spec.seed_dir {
+                copy_disk(seed, &dir)?;
+            }
             write_atomic(&dir.join("spec.json"), &serde_json::to_vec_pretty(&record)?)?;
             if let Some(ud) = record.spec.user_data.as_ref().filter(|u| !u.is_empty()) {
                 let mode = if ud.starts_with(b"#!") { 0o755 } else { 0o644 };
@@ -826,6 +869,27 @@ async fn end_group(pgid: i32, grace: Duration) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn copy_disk_copies_files_and_directories_but_not_the_supervisors() {
+        let base = std::env::temp_dir().join(format!("elbow-copy-disk-{}", std::process::id()));
+        let (from, to) = (base.join("from"), base.join("to"));
+        fs::create_dir_all(from.join("app/data")).unwrap();
+        fs::write(from.join("app/data/x.txt"), "x").unwrap();
+        fs::write(from.join("top.txt"), "t").unwrap();
+        std::os::unix::fs::symlink("top.txt", from.join("link")).unwrap();
+        for f in SUPERVISOR_FILES {
+            fs::write(from.join(f), "internal").unwrap();
+        }
+        copy_disk(&from, &to).unwrap();
+        assert_eq!(fs::read_to_string(to.join("app/data/x.txt")).unwrap(), "x");
+        assert_eq!(fs::read_to_string(to.join("top.txt")).unwrap(), "t");
+        assert_eq!(fs::read_link(to.join("link")).unwrap(), PathBuf::from("top.txt"));
+        for f in SUPERVISOR_FILES {
+            assert!(!to.join(f).exists(), "{f}");
+        }
+        let _ = fs::remove_dir_all(&base);
+    }
 
     #[test]
     fn vcpus() {

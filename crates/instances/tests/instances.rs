@@ -54,6 +54,7 @@ fn spec(user_data: &str) -> LaunchSpec {
         tags: vec![("Name".into(), "web-1".into())],
         image_id: "ami-0abcdef1234567890".into(),
         account_id: "123456789012".into(),
+        seed_dir: None,
     }
 }
 

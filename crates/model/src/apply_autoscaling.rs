@@ -95,6 +95,9 @@ pub(crate) fn apply(r: &mut RegionState, op: &AutoScalingCommand) -> Result<(), 
             r.autoscaling.policies.remove(&arn);
             Ok(())
         }
+        C::PutScheduledUpdateGroupAction(a) => crate::apply_scheduled_actions::put(&mut r.autoscaling, a),
+        C::DeleteScheduledAction { group, name } => crate::apply_scheduled_actions::delete(&mut r.autoscaling, group, name),
+        C::RunScheduledAction { arn, at, now, activity } => crate::apply_scheduled_actions::run(&mut r.autoscaling, arn, *at, *now, activity.as_ref()),
         C::ExecutePolicy { group, policy, honor_cooldown, metric_value, breach_threshold, activity_id, now } => execute_policy(
             &mut r.autoscaling,
             group.as_deref(),
@@ -171,6 +174,7 @@ pub(crate) fn apply(r: &mut RegionState, op: &AutoScalingCommand) -> Result<(), 
                 launch_configuration_name: g.launch_configuration_name.clone(),
                 launch_template: g.launch_template.clone(),
                 launched_at: *now,
+                lifecycle_action: None,
             });
             Ok(())
         }
@@ -179,6 +183,10 @@ pub(crate) fn apply(r: &mut RegionState, op: &AutoScalingCommand) -> Result<(), 
             let i = g.instances.iter_mut().find(|i| i.instance_id == *instance_id).ok_or_else(|| instance_invalid(instance_id))?;
             if let Some(l) = lifecycle_state {
                 i.lifecycle_state = *l;
+                // A lifecycle action lasts through its Wait and Proceed states only.
+                if !matches!(l, LifecycleState::PendingWait | LifecycleState::PendingProceed | LifecycleState::TerminatingWait | LifecycleState::TerminatingProceed) {
+                    i.lifecycle_action = None;
+                }
             }
             if let Some(h) = health_status {
                 i.health_status = *h;
@@ -198,6 +206,23 @@ pub(crate) fn apply(r: &mut RegionState, op: &AutoScalingCommand) -> Result<(), 
         C::RecordActivity(act) => {
             record_activity(&mut r.autoscaling, act.clone());
             Ok(())
+        }
+        C::PutLifecycleHook(p) => lifecycle::put_hook(&mut r.autoscaling, p),
+        C::DeleteLifecycleHook { group, name } => lifecycle::delete_hook(&mut r.autoscaling, group, name),
+        C::CompleteLifecycleAction { group, hook, instance_id, token, result } => {
+            lifecycle::complete(&mut r.autoscaling, group, hook, instance_id.as_deref(), token.as_deref(), *result)
+        }
+        C::RecordLifecycleActionHeartbeat { group, hook, instance_id, token, now } => {
+            lifecycle::heartbeat(&mut r.autoscaling, group, hook, instance_id.as_deref(), token.as_deref(), *now)
+        }
+        C::BeginLifecycleAction { group, instance_id, transition, token, now } => lifecycle::begin(&mut r.autoscaling, group, instance_id, *transition, token, *now),
+        C::EnterStandby { group, instance_ids, should_decrement_desired_capacity, activities } => {
+            lifecycle::enter_standby(&mut r.autoscaling, group, instance_ids, *should_decrement_desired_capacity, activities)
+        }
+        C::ExitStandby { group, instance_ids, activities } => lifecycle::exit_standby(&mut r.autoscaling, group, instance_ids, activities),
+        C::AttachInstances { group, instances, activities, now } => lifecycle::attach(r, group, instances, activities, *now),
+        C::DetachInstances { group, instance_ids, should_decrement_desired_capacity, activities } => {
+            lifecycle::detach(&mut r.autoscaling, group, instance_ids, *should_decrement_desired_capacity, activities)
         }
         C::SetDesiredByPolicy { group, policy: _, desired_capacity, now, activity } => {
             let g = group_mut(&mut r.autoscaling, group)?;
@@ -584,6 +609,8 @@ fn update_group(r: &mut RegionState, name: &str, s: &GroupSettings) -> Result<()
 
 fn remove_group(a: &mut AutoScalingState, name: &str) {
     a.groups.remove(name);
+    a.lifecycle_hooks.retain(|_, h| h.group != name);
+    a.scheduled_actions.retain(|_, s| s.group != name);
     a.policies.retain(|_, p| p.group != name);
 }
 
@@ -606,6 +633,7 @@ fn delete_group(a: &mut AutoScalingState, name: &str, force: bool) -> Result<(),
     for i in g.instances.iter_mut() {
         if !matches!(i.lifecycle_state, LifecycleState::Terminating | LifecycleState::Terminated) {
             i.lifecycle_state = LifecycleState::Terminating;
+            i.lifecycle_action = None;
         }
     }
     a.policies.retain(|_, p| p.group != name);
@@ -654,12 +682,13 @@ fn terminate_instance(a: &mut AutoScalingState, instance_id: &str, decrement: bo
     let group = g.name.clone();
     if let Some(i) = g.instances.iter_mut().find(|i| i.instance_id == instance_id) {
         i.lifecycle_state = LifecycleState::Terminating;
+        i.lifecycle_action = None;
     }
     record_activity(a, ScalingActivity { group, ..activity.clone() });
     Ok(())
 }
 
-fn record_activity(a: &mut AutoScalingState, act: ScalingActivity) {
+pub(crate) fn record_activity(a: &mut AutoScalingState, act: ScalingActivity) {
     let list = a.activities.entry(act.group.clone()).or_default();
     match list.iter_mut().find(|x| x.activity_id == act.activity_id) {
         Some(x) => *x = act,
@@ -862,6 +891,8 @@ fn execute_policy(
     );
     Ok(())
 }
+
+mod lifecycle;
 
 #[cfg(test)]
 mod tests;

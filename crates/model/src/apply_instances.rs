@@ -267,6 +267,13 @@ pub(crate) fn apply(r: &mut RegionState, op: &Ec2Command) -> Option<Result<(), M
             forget_terminated(r, *now);
             Ok(())
         })(),
+        Ec2Command::CreateImage(img) => create_image(r, img),
+        Ec2Command::DeregisterImage { image_id } => {
+            if r.ec2.images.remove(image_id).is_none() {
+                return Some(Err(ec2_err("InvalidAMIID.NotFound", format!("The image id '[{image_id}]' does not exist"))));
+            }
+            Ok(())
+        }
         _ => return None,
     })
 }
@@ -508,6 +515,25 @@ fn run(r: &mut RegionState, c: &RunInstances) -> Result<(), ModelError> {
         r.ec2.instances.insert(i.id.clone(), i);
     }
     forget_terminated(r, c.now);
+    Ok(())
+}
+
+
+/// `CreateImage`: `InvalidInstanceID.NotFound`,
+/// `IncorrectInstanceState` for a terminated instance, `InvalidAMIName.Duplicate`.
+fn create_image(r: &mut RegionState, img: &crate::instance::RegisteredImage) -> Result<(), ModelError> {
+    let i = r
+        .ec2
+        .instances
+        .get(&img.source_instance_id)
+        .ok_or_else(|| ec2_err("InvalidInstanceID.NotFound", format!("The instance ID '{}' does not exist", img.source_instance_id)))?;
+    if matches!(i.state, InstanceState::ShuttingDown | InstanceState::Terminated) {
+        return Err(incorrect_state(&i.id, "imaged"));
+    }
+    if let Some(other) = r.ec2.images.values().find(|x| x.name == img.name) {
+        return Err(ec2_err("InvalidAMIName.Duplicate", format!("AMI name {} is already in use by AMI {}", img.name, other.id)));
+    }
+    r.ec2.images.insert(img.id.clone(), img.clone());
     Ok(())
 }
 

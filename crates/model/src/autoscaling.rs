@@ -236,6 +236,80 @@ pub struct GroupInstance {
     pub launch_template: Option<LaunchTemplateSpec>,
     /// Launch time (orders `OldestInstance`/`NewestInstance` and the grace period).
     pub launched_at: Millis,
+    /// The lifecycle action the instance waits in (`Pending:Wait`/`Terminating:Wait`) or has
+    /// just completed (`Pending:Proceed`/`Terminating:Proceed`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lifecycle_action: Option<LifecycleAction>,
+}
+
+/// A lifecycle action in progress on an instance: survives restarts with the deadline.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LifecycleAction {
+    /// `LifecycleActionToken` (UUID).
+    pub token: String,
+    /// `LifecycleTransition` waited on.
+    pub transition: LifecycleTransition,
+    /// When the heartbeat timeout passes (the hooks' `DefaultResult` then applies).
+    pub deadline: Millis,
+    /// When the global timeout passes (100 × heartbeat timeout, at most 48 h).
+    pub global_deadline: Millis,
+    /// `CONTINUE`/`ABANDON` once completed (by the user or by a timeout).
+    pub result: Option<LifecycleActionResult>,
+}
+
+aws_enum! {
+    /// `LifecycleTransition` of a lifecycle hook.
+    pub enum LifecycleTransition {
+        /// Launching (and returning from standby).
+        Launching = "autoscaling:EC2_INSTANCE_LAUNCHING",
+        /// Terminating.
+        Terminating = "autoscaling:EC2_INSTANCE_TERMINATING",
+    }
+}
+
+aws_enum! {
+    /// `DefaultResult`/`LifecycleActionResult`.
+    pub enum LifecycleActionResult {
+        /// Go on (put in service, or terminate).
+        Continue = "CONTINUE",
+        /// Launch: terminate the instance; terminate: terminate it too (no further hooks).
+        Abandon = "ABANDON",
+    }
+}
+
+/// Default `HeartbeatTimeout` of a lifecycle hook, seconds.
+pub const DEFAULT_HEARTBEAT_TIMEOUT: u32 = 3600;
+/// Lifecycle hooks per group (Auto Scaling quotas).
+pub const MAX_LIFECYCLE_HOOKS_PER_GROUP: usize = 50;
+/// Longest wait of a lifecycle action, seconds (`GlobalTimeout` cap).
+pub const MAX_GLOBAL_TIMEOUT: u32 = 172_800;
+
+/// A lifecycle hook (`LifecycleHook`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LifecycleHook {
+    /// `LifecycleHookName`.
+    pub name: String,
+    /// `AutoScalingGroupName`.
+    pub group: String,
+    /// `LifecycleTransition`.
+    pub transition: LifecycleTransition,
+    /// `NotificationTargetARN` (stored; no notification is sent).
+    pub notification_target_arn: Option<String>,
+    /// `RoleARN`.
+    pub role_arn: Option<String>,
+    /// `NotificationMetadata`.
+    pub notification_metadata: Option<String>,
+    /// `HeartbeatTimeout`, seconds (30–7200).
+    pub heartbeat_timeout: u32,
+    /// `DefaultResult`.
+    pub default_result: LifecycleActionResult,
+}
+
+impl LifecycleHook {
+    /// `GlobalTimeout`: 100 × `HeartbeatTimeout`, at most 48 hours.
+    pub fn global_timeout(&self) -> u32 {
+        (self.heartbeat_timeout.saturating_mul(100)).min(MAX_GLOBAL_TIMEOUT)
+    }
 }
 
 /// A group tag (`TagDescription`; `ResourceType` is always `auto-scaling-group`).
@@ -451,9 +525,25 @@ pub struct AutoScalingState {
     /// the group is deleted, for `IncludeDeletedGroups`).
     #[serde(default)]
     pub activities: BTreeMap<String, Vec<ScalingActivity>>,
+    /// Lifecycle hooks by `<group>/<hook name>`.
+    #[serde(default)]
+    pub lifecycle_hooks: BTreeMap<String, LifecycleHook>,
+    /// Scheduled actions by ARN.
+    #[serde(default)]
+    pub scheduled_actions: BTreeMap<String, ScheduledAction>,
 }
 
 impl AutoScalingState {
+    /// Lifecycle hooks of a group, by name.
+    pub fn hooks_of<'a>(&'a self, group: &'a str) -> impl Iterator<Item = &'a LifecycleHook> + 'a {
+        self.lifecycle_hooks.values().filter(move |h| h.group == group)
+    }
+
+    /// The hooks of `group` on `transition`.
+    pub fn hooks_for<'a>(&'a self, group: &'a str, transition: LifecycleTransition) -> impl Iterator<Item = &'a LifecycleHook> + 'a {
+        self.hooks_of(group).filter(move |h| h.transition == transition)
+    }
+
     /// The policy `name` of `group`.
     pub fn policy(&self, group: &str, name: &str) -> Option<&ScalingPolicy> {
         self.policies.values().find(|p| p.group == group && p.name == name)
@@ -483,4 +573,94 @@ pub fn launch_configuration_arn(region: &str, account: &str, uuid: &str, name: &
 /// `arn:aws:autoscaling:<region>:<acct>:scalingPolicy:<uuid>:autoScalingGroupName/<g>:policyName/<p>`.
 pub fn policy_arn(region: &str, account: &str, uuid: &str, group: &str, name: &str) -> String {
     format!("arn:aws:autoscaling:{region}:{account}:scalingPolicy:{uuid}:autoScalingGroupName/{group}:policyName/{name}")
+}
+
+/// Key of a lifecycle hook in [`AutoScalingState::lifecycle_hooks`].
+pub fn hook_key(group: &str, name: &str) -> String {
+    format!("{group}/{name}")
+}
+
+/// Scheduled actions per group (Auto Scaling quotas).
+pub const MAX_SCHEDULED_ACTIONS_PER_GROUP: usize = 125;
+
+/// A scheduled action (`ScheduledUpdateGroupAction`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScheduledAction {
+    /// `ScheduledActionName` (unique within its group).
+    pub name: String,
+    /// `…:scheduledUpdateGroupAction:<uuid>:autoScalingGroupName/<group>:scheduledActionName/<name>`.
+    pub arn: String,
+    /// `AutoScalingGroupName`.
+    pub group: String,
+    /// `StartTime` (or the legacy `Time`): a one-shot action runs then; a recurring one not before.
+    pub start_time: Option<Millis>,
+    /// `EndTime`: a recurring action stops after it.
+    pub end_time: Option<Millis>,
+    /// `Recurrence`: 5-field cron ([`crate::cron::Cron`]).
+    pub recurrence: Option<String>,
+    /// `MinSize` to set.
+    pub min_size: Option<u32>,
+    /// `MaxSize` to set.
+    pub max_size: Option<u32>,
+    /// `DesiredCapacity` to set.
+    pub desired_capacity: Option<u32>,
+    /// `TimeZone` of the recurrence (UTC when absent).
+    pub time_zone: Option<String>,
+    /// When the action was put (a recurrence starts after it).
+    pub created_at: Millis,
+    /// When a recurring action last ran (the later of its scheduled time and the run time:
+    /// matches missed before it are not replayed).
+    pub last_run: Option<Millis>,
+}
+
+impl ScheduledAction {
+    /// The next scheduled time strictly after `after` (and after the last run), if any: the
+    /// start time of a one-shot action, else the next recurrence match within
+    /// [`StartTime`, `EndTime`].
+    pub fn next_run(&self, after: Millis) -> Option<Millis> {
+        let after = after.max(self.last_run.unwrap_or(0));
+        match &self.recurrence {
+            None => self.start_time.filter(|&t| self.last_run.is_none() && t > after),
+            Some(r) => {
+                let cron = crate::cron::Cron::parse(r).ok()?;
+                let offset = crate::cron::time_zone_offset_minutes(self.time_zone.as_deref().unwrap_or("UTC")).unwrap_or(0);
+                let from = match self.start_time {
+                    Some(s) if s > after => s.saturating_sub(1),
+                    _ => after,
+                };
+                let t = cron.next_after(from, offset)?;
+                if self.end_time.is_some_and(|e| t > e) { None } else { Some(t) }
+            }
+        }
+    }
+
+    /// The run due at `now`, if any: its scheduled time (a one-shot action whose start time has
+    /// passed; a recurrence match passed since the last run, or since the action was put).
+    pub fn due(&self, now: Millis) -> Option<Millis> {
+        match &self.recurrence {
+            None => self.start_time.filter(|&t| self.last_run.is_none() && t <= now),
+            Some(_) => {
+                let since = self.last_run.unwrap_or(self.created_at);
+                self.next_run(since).filter(|&t| t <= now)
+            }
+        }
+    }
+
+    /// The group's (min, max, desired) after this action: given values replace the group's, the
+    /// desired capacity is then clamped into [min, max] (as AWS does). `Err` with AWS's message
+    /// when min would exceed max.
+    pub fn sizes_for(&self, g: &AutoScalingGroup) -> Result<(u32, u32, u32), String> {
+        let min = self.min_size.unwrap_or(g.min_size);
+        let max = self.max_size.unwrap_or(g.max_size);
+        if min > max {
+            return Err(format!("Max bound, {max}, must be greater than or equal to min bound, {min}"));
+        }
+        let desired = self.desired_capacity.unwrap_or(g.desired_capacity).clamp(min, max);
+        Ok((min, max, desired))
+    }
+}
+
+/// `arn:aws:autoscaling:<region>:<acct>:scheduledUpdateGroupAction:<uuid>:autoScalingGroupName/<g>:scheduledActionName/<n>`.
+pub fn scheduled_action_arn(region: &str, account: &str, uuid: &str, group: &str, name: &str) -> String {
+    format!("arn:aws:autoscaling:{region}:{account}:scheduledUpdateGroupAction:{uuid}:autoScalingGroupName/{group}:scheduledActionName/{name}")
 }

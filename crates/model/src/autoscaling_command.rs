@@ -9,6 +9,7 @@ use crate::autoscaling::{
     TargetTracking,
 };
 use crate::ids::Millis;
+pub use crate::autoscaling::{LifecycleActionResult, LifecycleTransition};
 
 /// `CreateLaunchConfiguration` with the ARN and time chosen.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -135,6 +136,35 @@ pub struct ResourceTag {
     pub group: String,
     /// The tag (`value`/`propagate_at_launch` ignored by DeleteTags).
     pub tag: GroupTag,
+}
+
+/// `PutLifecycleHook` (also each `LifecycleHookSpecificationList` member of
+/// CreateAutoScalingGroup, submitted after the group).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PutLifecycleHook {
+    /// `AutoScalingGroupName`.
+    pub group: String,
+    /// `LifecycleHookName`.
+    pub name: String,
+    /// `LifecycleTransition` (required when the hook is new).
+    pub transition: Option<LifecycleTransition>,
+    /// `NotificationTargetARN`.
+    pub notification_target_arn: Option<String>,
+    /// `RoleARN`.
+    pub role_arn: Option<String>,
+    /// `NotificationMetadata`.
+    pub notification_metadata: Option<String>,
+    /// `HeartbeatTimeout` (default 3600).
+    pub heartbeat_timeout: Option<u32>,
+    /// `DefaultResult` (default ABANDON).
+    pub default_result: Option<LifecycleActionResult>,
+}
+
+/// An EC2 instance of `AttachInstances`, with what the group records of it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttachedInstance {
+    /// `InstanceId`.
+    pub instance_id: String,
 }
 
 /// The Auto Scaling actions that change state, and the controller's housekeeping.
@@ -346,6 +376,126 @@ pub enum AutoScalingCommand {
         /// The new desired capacity (before clamping).
         desired_capacity: u32,
         /// Decision time (starts the cooldown).
+        now: Millis,
+        /// Activity to record with it.
+        activity: Option<ScalingActivity>,
+    },
+    /// `PutLifecycleHook`: creates, or updates the members given.
+    PutLifecycleHook(Box<PutLifecycleHook>),
+    /// `DeleteLifecycleHook` (an instance waiting only on it proceeds with `ABANDON`, as AWS).
+    DeleteLifecycleHook {
+        /// `AutoScalingGroupName`.
+        group: String,
+        /// `LifecycleHookName`.
+        name: String,
+    },
+    /// `CompleteLifecycleAction` (also the controller when a heartbeat timeout passes): the
+    /// waiting instance goes `Pending:Proceed`/`Terminating:Proceed` with the result.
+    CompleteLifecycleAction {
+        /// `AutoScalingGroupName`.
+        group: String,
+        /// `LifecycleHookName`.
+        hook: String,
+        /// `InstanceId`.
+        instance_id: Option<String>,
+        /// `LifecycleActionToken`.
+        token: Option<String>,
+        /// `LifecycleActionResult`.
+        result: LifecycleActionResult,
+    },
+    /// `RecordLifecycleActionHeartbeat`: the deadline moves to now + `HeartbeatTimeout`
+    /// (never past the global timeout).
+    RecordLifecycleActionHeartbeat {
+        /// `AutoScalingGroupName`.
+        group: String,
+        /// `LifecycleHookName`.
+        hook: String,
+        /// `InstanceId`.
+        instance_id: Option<String>,
+        /// `LifecycleActionToken`.
+        token: Option<String>,
+        /// Request time.
+        now: Millis,
+    },
+    /// Controller: the instance starts waiting in its group's hooks for `transition`
+    /// (`Pending:Wait` or `Terminating:Wait`), with this token, from `now`.
+    BeginLifecycleAction {
+        /// Group name.
+        group: String,
+        /// EC2 instance id.
+        instance_id: String,
+        /// Which hooks.
+        transition: LifecycleTransition,
+        /// `LifecycleActionToken`.
+        token: String,
+        /// Start of the wait.
+        now: Millis,
+    },
+    /// `EnterStandby`: `InService` instances go `EnteringStandby` (the controller deregisters
+    /// them, then `Standby`); desired capacity drops by their number if asked.
+    EnterStandby {
+        /// `AutoScalingGroupName`.
+        group: String,
+        /// `InstanceIds`.
+        instance_ids: Vec<String>,
+        /// `ShouldDecrementDesiredCapacity`.
+        should_decrement_desired_capacity: bool,
+        /// One activity per instance (group filled in by the api).
+        activities: Vec<ScalingActivity>,
+    },
+    /// `ExitStandby`: `Standby` instances go `Pending` (registered again, then `InService`);
+    /// desired capacity rises by their number (refused beyond the maximum).
+    ExitStandby {
+        /// `AutoScalingGroupName`.
+        group: String,
+        /// `InstanceIds`.
+        instance_ids: Vec<String>,
+        /// One activity per instance.
+        activities: Vec<ScalingActivity>,
+    },
+    /// `AttachInstances`: running EC2 instances of the region join as `Pending`; desired
+    /// capacity rises by their number (refused beyond the maximum).
+    AttachInstances {
+        /// `AutoScalingGroupName`.
+        group: String,
+        /// `InstanceIds`.
+        instances: Vec<AttachedInstance>,
+        /// One activity per instance.
+        activities: Vec<ScalingActivity>,
+        /// Request time.
+        now: Millis,
+    },
+    /// `DetachInstances`: instances go `Detaching` (the controller deregisters and drains
+    /// them, then removes them from the group and leaves them running).
+    DetachInstances {
+        /// `AutoScalingGroupName`.
+        group: String,
+        /// `InstanceIds`.
+        instance_ids: Vec<String>,
+        /// `ShouldDecrementDesiredCapacity`.
+        should_decrement_desired_capacity: bool,
+        /// One activity per instance.
+        activities: Vec<ScalingActivity>,
+    },
+    /// `PutScheduledUpdateGroupAction` (one member of the batch form too): creates the action,
+    /// or updates the one of that name (absent members keep their values; the ARN is kept).
+    PutScheduledUpdateGroupAction(Box<crate::autoscaling::ScheduledAction>),
+    /// `DeleteScheduledAction`.
+    DeleteScheduledAction {
+        /// `AutoScalingGroupName`.
+        group: String,
+        /// `ScheduledActionName`.
+        name: String,
+    },
+    /// Controller: a scheduled action's time `at` came; sets the group's sizes (clamped as
+    /// [`crate::autoscaling::ScheduledAction::sizes_for`]), records `activity`, marks the run;
+    /// a one-shot action is then deleted, as on AWS.
+    RunScheduledAction {
+        /// The action's ARN.
+        arn: String,
+        /// The scheduled time run.
+        at: Millis,
+        /// Run time (starts the cooldown when the desired capacity changes).
         now: Millis,
         /// Activity to record with it.
         activity: Option<ScalingActivity>,

@@ -747,4 +747,11 @@ pub enum Ec2Command {
         /// Time of the change.
         now: Millis,
     },
+    /// `CreateImage` of an instance (not terminated); the name must be new in the region.
+    CreateImage(crate::instance::RegisteredImage),
+    /// `DeregisterImage` of an image made by `CreateImage`.
+    DeregisterImage {
+        /// `ImageId`.
+        image_id: String,
+    },
 }

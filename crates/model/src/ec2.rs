@@ -195,6 +195,9 @@ pub struct Ec2State {
     /// Launch templates by id.
     #[serde(default)]
     pub launch_templates: BTreeMap<String, crate::instance::LaunchTemplate>,
+    /// Images captured with `CreateImage`, by id.
+    #[serde(default)]
+    pub images: BTreeMap<String, crate::instance::RegisteredImage>,
 }
 
 /// The `/20` subnet of the default VPC for zone index `i` (`172.31.0.0/20`, `172.31.16.0/20`, …).

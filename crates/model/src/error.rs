@@ -110,6 +110,8 @@ pub enum Quota {
     LaunchConfigurations,
     /// Auto Scaling `LimitExceeded`: scaling policies per group.
     ScalingPolicies,
+    /// Auto Scaling `LimitExceeded`: scheduled actions per group.
+    ScheduledActions,
 }
 
 /// A semantic failure of a command against the current state. Nothing is changed when one is

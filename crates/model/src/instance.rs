@@ -57,6 +57,23 @@ pub const IMAGES: &[Image] = &[Image {
     description: "elbow local image: runs the user data with /bin/sh on the elbow host",
 }];
 
+/// An image captured from an instance with `CreateImage`: its "disk" (the instance's working
+/// directory) is kept by the api under `<data-dir>/images/<ami-id>/`, and instances launched from
+/// it start with a copy of it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct RegisteredImage {
+    /// `ami-…` (17 hex digits).
+    pub id: String,
+    /// `Name` (unique per account and region).
+    pub name: String,
+    /// `Description`.
+    pub description: Option<String>,
+    /// The instance it was captured from.
+    pub source_instance_id: String,
+    /// `CreationDate`.
+    pub created_at: Millis,
+}
+
 /// True for `ami-` followed by 8 to 17 characters of `[0-9a-z]`. EC2's own ids are 8 or 17
 /// hex digits; the looser check lets elbow's catalogue use readable ids such as
 /// `ami-0elbow0000000001`.

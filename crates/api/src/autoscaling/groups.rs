@@ -87,6 +87,15 @@ pub(crate) async fn create(api: &Api, req: &Request) -> Result<(), ApiError> {
     }
     let arn = model::autoscaling::group_arn(&req.region, &api.config.account_id, &ids::uuid_v4(), &name);
     let tags = decode_tags(p)?.into_iter().map(|(_, t)| t).collect();
+    let mut hooks = Vec::new();
+    for h in p.structs("LifecycleHookSpecificationList")?.unwrap_or_default() {
+        let hook = super::lifecycle::hook_input(&h, &name)?;
+        if hook.transition.is_none() {
+            return Err(h.constraint("LifecycleTransition", None, "Member must not be null"));
+        }
+        hooks.push(hook);
+    }
+    let group = name.clone();
     submit(
         api,
         req,
@@ -101,6 +110,11 @@ pub(crate) async fn create(api: &Api, req: &Request) -> Result<(), ApiError> {
         })),
     )
     .await?;
+    // The group's hooks, right after it (before the controller's first launch runs).
+    for hook in hooks {
+        debug_assert_eq!(hook.group, group);
+        submit(api, req, AutoScalingCommand::PutLifecycleHook(Box::new(hook))).await?;
+    }
     Ok(())
 }
 

@@ -5,9 +5,11 @@
 mod groups;
 mod instances;
 mod launch_configurations;
+mod lifecycle;
 mod misc;
 mod policies;
 mod render;
+mod scheduled;
 #[cfg(test)]
 mod tests;
 
@@ -89,12 +91,34 @@ pub(crate) async fn dispatch(api: &Api, req: &Request) -> Result<String, ApiErro
             misc::metrics(api, req).await?;
             has_result = false;
         }
+        "PutScheduledUpdateGroupAction" => {
+            scheduled::put(api, req).await?;
+            has_result = false;
+        }
+        "BatchPutScheduledUpdateGroupAction" => scheduled::batch_put(api, req, &mut x).await?,
+        "DescribeScheduledActions" => scheduled::describe(api, req, &mut x)?,
+        "DeleteScheduledAction" => {
+            scheduled::delete(api, req).await?;
+            has_result = false;
+        }
+        "BatchDeleteScheduledAction" => scheduled::batch_delete(api, req, &mut x).await?,
         "DescribeAccountLimits" => misc::account_limits(api, req, &mut x),
         "DescribeScalingProcessTypes" => misc::process_types(&mut x),
         "DescribeAutoScalingNotificationTypes" => misc::notification_types(&mut x),
         "DescribeMetricCollectionTypes" => misc::metric_collection_types(&mut x),
         "DescribeAdjustmentTypes" => misc::adjustment_types(&mut x),
         "DescribeTerminationPolicyTypes" => misc::termination_policy_types(&mut x),
+        "PutLifecycleHook" => lifecycle::put_hook(api, req).await?,
+        "DescribeLifecycleHooks" => lifecycle::describe_hooks(api, req, &mut x)?,
+        "DeleteLifecycleHook" => lifecycle::delete_hook(api, req).await?,
+        "CompleteLifecycleAction" => lifecycle::complete_action(api, req, false).await?,
+        "RecordLifecycleActionHeartbeat" => lifecycle::complete_action(api, req, true).await?,
+        "DescribeLifecycleHookTypes" => lifecycle::hook_types(&mut x),
+        "EnterStandby" | "ExitStandby" | "DetachInstances" => lifecycle::standby(api, req, &mut x).await?,
+        "AttachInstances" => {
+            lifecycle::attach(api, req).await?;
+            has_result = false;
+        }
         other => {
             return Err(ApiError::new("InvalidAction", format!("The action '{other}' is not valid for Auto Scaling, or elbow does not implement it yet")));
         }

@@ -677,66 +677,76 @@ const IMAGE_FILTERS: &[&str] = &[
     "image-type",
 ];
 
-/// `DescribeImages`: `ImageId.N`, `Owner.N`, `Filter.N`. Output `imagesSet`. Lists elbow's
-/// catalogue; any well-formed image id asked for by `ImageId` is described as the plain image
-/// (see `model::instance`).
+/// `DescribeImages`: `ImageId.N`, `Owner.N` (`self`: images made by CreateImage; `amazon`:
+/// elbow's catalogue), `Filter.N`. Output `imagesSet`. Lists elbow's catalogue and the images
+/// made by CreateImage; any other well-formed image id asked for by `ImageId` is described as
+/// the plain image (see `model::instance`).
 ///
 /// Errors: `InvalidAMIID.Malformed`.
 pub(crate) fn describe_images(api: &Api, req: &Request, x: &mut Xml) -> Result<(), ApiError> {
+    /// (id, name, description, made by CreateImage, creation time).
+    type Row = (String, String, String, bool, Option<u64>);
     let p = &req.params;
     let wanted = list(p, "ImageId")?;
     for id in &wanted {
         check_image(id)?;
     }
+    let owners = list(p, "Owner")?;
     let filters = filters::decode(p, IMAGE_FILTERS)?;
+    let snap = api.state.current();
+    let region = snap.region(&req.region);
     let base = instance::IMAGES[0];
-    let mut images: Vec<(String, &str, &str)> = if wanted.is_empty() {
-        instance::IMAGES
-            .iter()
-            .map(|i| (i.id.to_string(), i.name, i.description))
-            .collect()
+    let catalogue = |i: &instance::Image| -> Row { (i.id.to_string(), i.name.to_string(), i.description.to_string(), false, None) };
+    let registered = |i: &instance::RegisteredImage| -> Row { (i.id.clone(), i.name.clone(), i.description.clone().unwrap_or_default(), true, Some(i.created_at)) };
+    let mut images: Vec<Row> = if wanted.is_empty() {
+        instance::IMAGES.iter().map(catalogue).chain(region.ec2.images.values().map(registered)).collect()
     } else {
         wanted
             .iter()
-            .map(|id| {
-                let known = instance::IMAGES
-                    .iter()
-                    .find(|i| i.id == id)
-                    .copied()
-                    .unwrap_or(base);
-                (id.clone(), known.name, known.description)
+            .map(|id| match region.ec2.images.get(id) {
+                Some(i) => registered(i),
+                None => {
+                    let known = instance::IMAGES.iter().find(|i| i.id == id).copied().unwrap_or(base);
+                    (id.clone(), known.name.to_string(), known.description.to_string(), false, None)
+                }
             })
             .collect()
     };
     images.dedup_by(|a, b| a.0 == b.0);
+    let account = owner(api).to_string();
+    if !owners.is_empty() {
+        images.retain(|(_, _, _, own, _)| owners.iter().any(|o| if *own { o == "self" || *o == account } else { o == "amazon" }));
+    }
     filters::retain(
         &mut images,
         &filters,
         |_| None,
-        |(id, name, _), f| match f {
+        |(id, name, _, own, _), f| match f {
             "image-id" => one(id),
-            "name" => one(*name),
+            "name" => one(name),
             "state" => one("available"),
             "architecture" => one("x86_64"),
-            "owner-alias" => one("amazon"),
-            "is-public" => one("true"),
+            "owner-alias" => if *own { vec![] } else { one("amazon") },
+            "is-public" => one(if *own { "false" } else { "true" }),
             "image-type" => one("machine"),
             _ => vec![],
         },
     );
     check_dry_run(p)?;
-    x.list("imagesSet", "item", images, |x, (id, name, description)| {
+    x.list("imagesSet", "item", images, |x, (id, name, description, own, created)| {
         x.text("imageId", &id)
-            .text("imageLocation", format!("amazon/{name}"))
+            .text("imageLocation", if own { format!("{account}/{name}") } else { format!("amazon/{name}") })
             .text("imageState", "available")
             .text("imageOwnerId", owner(api))
-            .text("creationDate", "2024-01-01T00:00:00.000Z")
-            .text("isPublic", "true")
+            .text("creationDate", created.map(timestamp).unwrap_or_else(|| "2024-01-01T00:00:00.000Z".into()))
+            .text("isPublic", if own { "false" } else { "true" })
             .text("architecture", "x86_64")
-            .text("imageType", "machine")
-            .text("imageOwnerAlias", "amazon")
-            .text("name", name)
-            .text("description", description)
+            .text("imageType", "machine");
+        if !own {
+            x.text("imageOwnerAlias", "amazon");
+        }
+        x.text("name", &name)
+            .text("description", &description)
             .text("rootDeviceType", "ebs")
             .text("rootDeviceName", "/dev/xvda")
             .text("virtualizationType", "hvm")

@@ -8,6 +8,7 @@
 
 mod filters;
 mod gateways;
+mod images;
 mod instances;
 mod launch_templates;
 mod route_tables;
@@ -80,6 +81,8 @@ pub(crate) async fn dispatch(api: &Api, req: &Request) -> Result<String, ApiErro
         "DescribeInstanceAttribute" => instances::describe_attribute(api, req, &mut x)?,
         "ModifyInstanceAttribute" => instances::modify_attribute(api, req, &mut x).await?,
         "DescribeImages" => instances::describe_images(api, req, &mut x)?,
+        "CreateImage" => images::create(api, req, &mut x).await?,
+        "DeregisterImage" => images::deregister(api, req, &mut x).await?,
         "GetConsoleOutput" => instances::console_output(api, req, &mut x)?,
         other => {
             return Err(ApiError::new("InvalidAction", format!("The action '{other}' is not valid for EC2, or elbow does not implement it yet")));

@@ -508,3 +508,20 @@ fn old_store_files_load() {
     let e: crate::ec2::Ec2State = serde_json::from_str(json).unwrap();
     assert!(e.instances.is_empty() && e.launch_templates.is_empty());
 }
+
+#[test]
+fn images_of_instances() {
+    let s = ec2(&Snapshot::empty(), Ec2Command::RunInstances(run_cmd(&Snapshot::empty(), &["i-1"], None, Some("ami-12345678")))).unwrap();
+    let img = |id: &str, name: &str, from: &str| {
+        Ec2Command::CreateImage(crate::instance::RegisteredImage { id: id.into(), name: name.into(), description: None, source_instance_id: from.into(), created_at: 5 })
+    };
+    let s = ec2(&s, img("ami-00000000000000001", "web", "i-1")).unwrap();
+    assert_eq!(s.region(R).ec2.images["ami-00000000000000001"].source_instance_id, "i-1");
+    assert_eq!(code(&ec2(&s, img("ami-00000000000000002", "web", "i-1")).unwrap_err()), "InvalidAMIName.Duplicate");
+    assert_eq!(code(&ec2(&s, img("ami-00000000000000002", "other", "i-9")).unwrap_err()), "InvalidInstanceID.NotFound");
+    let gone = ec2(&s, Ec2Command::TerminateInstances { instance_ids: vec!["i-1".into()], now: 6 }).unwrap();
+    assert_eq!(code(&ec2(&gone, img("ami-00000000000000002", "other", "i-1")).unwrap_err()), "IncorrectInstanceState");
+    let s = ec2(&s, Ec2Command::DeregisterImage { image_id: "ami-00000000000000001".into() }).unwrap();
+    assert!(s.region(R).ec2.images.is_empty());
+    assert_eq!(code(&ec2(&s, Ec2Command::DeregisterImage { image_id: "ami-00000000000000001".into() }).unwrap_err()), "InvalidAMIID.NotFound");
+}
