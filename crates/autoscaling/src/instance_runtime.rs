@@ -22,7 +22,9 @@ const LIVENESS_EVERY: Duration = Duration::from_secs(2);
 /// Keeps instance processes in line with the stored instances until `shutdown`.
 pub async fn run(state: state::State, supervisor: Arc<instances::Supervisor>, account_id: String, shutdown: CancellationToken) {
     let adopted = supervisor.adopt();
-    tracing::info!(alive = adopted.iter().filter(|(_, a)| *a).count(), lost = adopted.iter().filter(|(_, a)| !*a).count(), "instances adopted after start");
+    if !adopted.is_empty() {
+        tracing::info!(alive = adopted.iter().filter(|(_, a)| *a).count(), lost = adopted.iter().filter(|(_, a)| !*a).count(), "instances adopted after start");
+    }
     let busy: Arc<Mutex<HashSet<String>>> = Arc::new(Mutex::new(HashSet::new()));
     let mut rx = state.watch();
     loop {

@@ -89,14 +89,23 @@ fn logs_can_be_json_lines() {
         .spawn()
         .unwrap();
     let stderr = child.stderr.take().unwrap();
-    let line = std::thread::spawn(move || {
+    // Every line up to "elbow ready" (other tasks may log first) is one JSON object.
+    let lines = std::thread::spawn(move || {
         use std::io::BufRead;
-        std::io::BufReader::new(stderr).lines().next().and_then(|l| l.ok())
+        let mut seen = Vec::new();
+        for l in std::io::BufReader::new(stderr).lines().take(20).map_while(Result::ok) {
+            let ready = l.contains("elbow ready");
+            seen.push(l);
+            if ready {
+                break;
+            }
+        }
+        seen
     });
-    let first = line.join().unwrap().expect("a log line");
+    let lines = lines.join().unwrap();
     let _ = child.kill();
     let _ = child.wait();
-    let v: serde_json::Value = serde_json::from_str(&first).unwrap_or_else(|e| panic!("not JSON ({e}): {first}"));
-    assert_eq!(v["level"], "INFO");
-    assert_eq!(v["fields"]["message"], "elbow ready");
+    let parsed: Vec<serde_json::Value> = lines.iter().map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}"))).collect();
+    let ready = parsed.iter().find(|v| v["fields"]["message"] == "elbow ready").unwrap_or_else(|| panic!("no 'elbow ready' line: {lines:?}"));
+    assert_eq!(ready["level"], "INFO");
 }
