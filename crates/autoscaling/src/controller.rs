@@ -38,6 +38,7 @@ impl Default for ControllerConfig {
 /// Runs the controller until `shutdown`.
 pub async fn run(state: state::State, supervisor: Arc<instances::Supervisor>, health: Arc<HealthTable>, config: ControllerConfig, shutdown: CancellationToken) {
     let mut alarms: HashMap<String, AlarmState> = HashMap::new();
+    let mut counters: HashMap<String, RequestSample> = HashMap::new();
     let mut next_evaluation = tokio::time::Instant::now() + config.evaluation_period;
     loop {
         let snap = state.current();
@@ -61,7 +62,8 @@ pub async fn run(state: state::State, supervisor: Arc<instances::Supervisor>, he
             next_evaluation += config.evaluation_period;
             let snap = state.current();
             for (region, r) in &snap.regions {
-                for cmd in evaluate_policies(r, &supervisor, &mut alarms, now) {
+                let sources = MetricSources { supervisor: &supervisor, health: &health, counters: &mut counters };
+                for cmd in evaluate_policies(r, sources, &mut alarms, now) {
                     submit(&state, region, cmd).await;
                 }
             }
@@ -366,8 +368,45 @@ pub fn activity(g: &AutoScalingGroup, now: Millis, description: String, cause: S
     Step::AutoScaling(AutoScalingCommand::RecordActivity(crate::launch::activity_record(&g.name, now, description, cause)))
 }
 
+/// The previous reading of a target group's request counter, for `ALBRequestCountPerTarget`.
+#[derive(Debug, Clone, Copy)]
+pub struct RequestSample {
+    /// The counter's value (requests since the cells were created).
+    pub requests: u64,
+    /// When it was read (ms since the epoch).
+    pub at: Millis,
+}
+
+/// Where target tracking reads its metrics: the supervisor for instance CPU, the health table
+/// for the data plane's request counts.
+pub struct MetricSources<'a> {
+    /// Per-instance CPU.
+    pub supervisor: &'a instances::Supervisor,
+    /// Per-target request counters.
+    pub health: &'a HealthTable,
+    /// The last request-counter reading per policy ARN.
+    pub counters: &'a mut HashMap<String, RequestSample>,
+}
+
+/// `ALBRequestCountPerTarget`: requests per minute routed to the target group named by the
+/// policy's `ResourceLabel` (`app/<lb>/<id>/targetgroup/<name>/<id>`), divided by the
+/// group's in-service instances. `None` on the first reading (there is no interval yet).
+fn request_count_per_target(r: &RegionState, sources: &mut MetricSources<'_>, policy_arn: &str, label: Option<&str>, instances: usize, now: Millis) -> Option<f64> {
+    let tg_part = label?.split_once("/targetgroup/").map(|(_, t)| format!("targetgroup/{t}"))?;
+    let tg_arn = r.target_groups.keys().find(|arn| arn.ends_with(&format!(":{tg_part}")))?;
+    let requests = sources.health.group_requests(tg_arn);
+    let previous = sources.counters.insert(policy_arn.to_string(), RequestSample { requests, at: now })?;
+    let elapsed_ms = now.saturating_sub(previous.at);
+    if elapsed_ms == 0 || instances == 0 {
+        return None;
+    }
+    // A counter that went backwards (cells recreated after a deregistration) restarts the interval.
+    let delta = requests.checked_sub(previous.requests)?;
+    Some(delta as f64 * 60_000.0 / elapsed_ms as f64 / instances as f64)
+}
+
 /// Target-tracking policies: one evaluation period for every group of the region.
-fn evaluate_policies(r: &RegionState, supervisor: &instances::Supervisor, alarms: &mut HashMap<String, AlarmState>, now: Millis) -> Vec<Step> {
+fn evaluate_policies(r: &RegionState, mut sources: MetricSources<'_>, alarms: &mut HashMap<String, AlarmState>, now: Millis) -> Vec<Step> {
     let mut steps = Vec::new();
     for p in r.autoscaling.policies.values() {
         let Some(tt) = &p.target_tracking else { continue };
@@ -381,17 +420,22 @@ fn evaluate_policies(r: &RegionState, supervisor: &instances::Supervisor, alarms
         // (a group just created), all of them do, or the policy could never act.
         let mut warmed: Vec<&GroupInstance> = in_service.iter().copied().filter(|m| now.saturating_sub(m.launched_at) >= warmup_ms).collect();
         if warmed.is_empty() {
-            warmed = in_service;
+            warmed = in_service.clone();
         }
-        let metric = match tt.predefined_metric_type {
+        let (metric, capacity) = match tt.predefined_metric_type {
             Some(PredefinedMetricType::AsgAverageCpuUtilization | PredefinedMetricType::AsgAverageCpuUtilizationHighResolution) => {
-                let v: Vec<f64> = warmed.iter().filter_map(|m| supervisor.cpu_utilization(&m.instance_id)).collect();
-                (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64)
+                let v: Vec<f64> = warmed.iter().filter_map(|m| sources.supervisor.cpu_utilization(&m.instance_id)).collect();
+                ((!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64), warmed.len())
             }
-            // Other predefined metrics have no data source yet: no data, no scaling.
-            _ => None,
+            // Every in-service instance receives requests, warming up or not, so the count is
+            // shared among all of them.
+            Some(PredefinedMetricType::AlbRequestCountPerTarget) => {
+                (request_count_per_target(r, &mut sources, &p.arn, tt.resource_label.as_deref(), in_service.len(), now), in_service.len())
+            }
+            // Network bytes per instance have no data source yet: no data, no scaling.
+            _ => (None, warmed.len()),
         };
-        let e = Evaluation { capacity: warmed.len() as u32, desired: g.desired_capacity, metric, target: tt.target_value.0, min: g.min_size, max: g.max_size, disable_scale_in: tt.disable_scale_in };
+        let e = Evaluation { capacity: capacity as u32, desired: g.desired_capacity, metric, target: tt.target_value.0, min: g.min_size, max: g.max_size, disable_scale_in: tt.disable_scale_in };
         if let Some(d) = target_tracking::evaluate(alarms.entry(p.arn.clone()).or_default(), e) {
             let alarm = if d.desired > g.desired_capacity { "AlarmHigh" } else { "AlarmLow" };
             let cause = format!(

@@ -8,33 +8,19 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use testkit::{Elbow, ElbowOptions, HttpClient, bin, default_network, eventually, free_port};
+use testkit::autoscaling::{backend_user_data, desired_capacity, healthy_targets};
+use testkit::{Elbow, ElbowOptions, HttpClient, default_network, eventually, free_port};
 
-/// The user data: the test backend on the instance's address, named by its instance id, which
-/// it reads from the metadata endpoint with IMDSv2 as an EC2 script would.
 fn user_data(port: u16) -> String {
-    use base64::Engine;
-    let script = format!(
-        "#!/bin/sh\nIMDS=${{AWS_EC2_METADATA_SERVICE_ENDPOINT%/}}\nTOKEN=$(curl -s -X PUT -H 'X-aws-ec2-metadata-token-ttl-seconds: 300' $IMDS/latest/api/token)\nID=$(curl -s -H \"X-aws-ec2-metadata-token: $TOKEN\" $IMDS/latest/meta-data/instance-id)\necho \"starting web server for $ID\"\nexec {} --listen \"$(curl -s -H \"X-aws-ec2-metadata-token: $TOKEN\" $IMDS/latest/meta-data/local-ipv4):{port}\" --name \"$ID\"\n",
-        bin("elbow-test-backend").display()
-    );
-    base64::engine::general_purpose::STANDARD.encode(script)
+    backend_user_data(port)
 }
 
-/// Instance ids of the group with their lifecycle states.
 fn group_instances(elbow: &Elbow) -> Vec<(String, String)> {
-    let d = elbow.aws(&["autoscaling", "describe-auto-scaling-groups", "--auto-scaling-group-names", "web-asg"]).unwrap();
-    d["AutoScalingGroups"][0]["Instances"].as_array().cloned().unwrap_or_default().iter().map(|i| (i["InstanceId"].as_str().unwrap_or_default().to_string(), i["LifecycleState"].as_str().unwrap_or_default().to_string())).collect()
+    testkit::autoscaling::group_instances(elbow, "web-asg")
 }
 
 fn desired(elbow: &Elbow) -> u64 {
-    elbow.aws(&["autoscaling", "describe-auto-scaling-groups", "--auto-scaling-group-names", "web-asg"]).unwrap()["AutoScalingGroups"][0]["DesiredCapacity"].as_u64().unwrap_or(0)
-}
-
-/// Ids of the group's targets that are healthy.
-fn healthy_targets(elbow: &Elbow, tg: &str) -> BTreeSet<String> {
-    let h = elbow.aws(&["elbv2", "describe-target-health", "--target-group-arn", tg]).unwrap();
-    h["TargetHealthDescriptions"].as_array().cloned().unwrap_or_default().iter().filter(|d| d["TargetHealth"]["State"] == "healthy").map(|d| d["Target"]["Id"].as_str().unwrap_or_default().to_string()).collect()
+    desired_capacity(elbow, "web-asg")
 }
 
 async fn wait_healthy(elbow: &Elbow, tg: &str, n: usize, within: Duration) -> BTreeSet<String> {

@@ -8,30 +8,23 @@
 
 use std::time::Duration;
 
-use testkit::{Elbow, ElbowOptions, bin, default_network, eventually, free_port};
+use testkit::autoscaling::{backend_user_data, desired_capacity, target_health};
+use testkit::{Elbow, ElbowOptions, default_network, eventually, free_port};
 
 fn user_data(port: u16) -> String {
-    use base64::Engine;
-    let script = format!(
-        "#!/bin/sh\nIMDS=${{AWS_EC2_METADATA_SERVICE_ENDPOINT%/}}\nTOKEN=$(curl -s -X PUT -H 'X-aws-ec2-metadata-token-ttl-seconds: 300' $IMDS/latest/api/token)\nID=$(curl -s -H \"X-aws-ec2-metadata-token: $TOKEN\" $IMDS/latest/meta-data/instance-id)\nexec {} --listen \"$(curl -s -H \"X-aws-ec2-metadata-token: $TOKEN\" $IMDS/latest/meta-data/local-ipv4):{port}\" --name \"$ID\"\n",
-        bin("elbow-test-backend").display()
-    );
-    base64::engine::general_purpose::STANDARD.encode(script)
+    backend_user_data(port)
 }
 
 fn group_instances(elbow: &Elbow) -> Vec<(String, String)> {
-    let d = elbow.aws(&["autoscaling", "describe-auto-scaling-groups", "--auto-scaling-group-names", "hooked"]).unwrap();
-    d["AutoScalingGroups"][0]["Instances"].as_array().cloned().unwrap_or_default().iter().map(|i| (i["InstanceId"].as_str().unwrap_or_default().to_string(), i["LifecycleState"].as_str().unwrap_or_default().to_string())).collect()
+    testkit::autoscaling::group_instances(elbow, "hooked")
 }
 
 fn desired(elbow: &Elbow) -> u64 {
-    elbow.aws(&["autoscaling", "describe-auto-scaling-groups", "--auto-scaling-group-names", "hooked"]).unwrap()["AutoScalingGroups"][0]["DesiredCapacity"].as_u64().unwrap_or(99)
+    desired_capacity(elbow, "hooked")
 }
 
-/// (target id, state) of the target group.
 fn targets(elbow: &Elbow, tg: &str) -> Vec<(String, String)> {
-    let h = elbow.aws(&["elbv2", "describe-target-health", "--target-group-arn", tg]).unwrap();
-    h["TargetHealthDescriptions"].as_array().cloned().unwrap_or_default().iter().map(|d| (d["Target"]["Id"].as_str().unwrap_or_default().to_string(), d["TargetHealth"]["State"].as_str().unwrap_or_default().to_string())).collect()
+    target_health(elbow, tg)
 }
 
 async fn wait_state(elbow: &Elbow, id: &str, state: &str, within: u64) {

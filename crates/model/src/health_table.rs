@@ -104,6 +104,9 @@ pub struct TargetHealthCell {
     ejected: std::sync::atomic::AtomicBool,
     /// WebSocket connections open to this target.
     websockets: AtomicU64,
+    /// Requests routed to this target since the cell was created (CloudWatch's
+    /// `RequestCount` per target; Auto Scaling's `ALBRequestCountPerTarget` reads it).
+    requests: AtomicU64,
 }
 
 fn now_ms() -> u64 {
@@ -124,6 +127,7 @@ impl TargetHealthCell {
             healthy_since: AtomicU64::new(0),
             ejected: std::sync::atomic::AtomicBool::new(false),
             websockets: AtomicU64::new(0),
+            requests: AtomicU64::new(0),
         }
     }
 
@@ -203,6 +207,17 @@ impl TargetHealthCell {
     pub fn websockets(&self) -> u64 {
         self.websockets.load(Ordering::Relaxed)
     }
+
+    /// Counts one request routed to the target (once per client request, not per retry).
+    #[inline]
+    pub fn count_request(&self) {
+        self.requests.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Requests routed to the target since its registration was first seen.
+    pub fn requests(&self) -> u64 {
+        self.requests.load(Ordering::Relaxed)
+    }
 }
 
 /// Health of every registration, keyed by [`TargetKey`].
@@ -241,6 +256,12 @@ impl HealthTable {
     /// The verdict for `key`, if a cell exists.
     pub fn get(&self, key: &TargetKey) -> Option<TargetHealth> {
         self.cells.read().unwrap_or_else(|e| e.into_inner()).get(key).map(|c| c.get())
+    }
+
+    /// Requests routed to the targets of `target_group_arn`, summed over its cells: a
+    /// monotonic counter while registrations stay, so a caller takes differences.
+    pub fn group_requests(&self, target_group_arn: &str) -> u64 {
+        self.cells.read().unwrap_or_else(|e| e.into_inner()).iter().filter(|(k, _)| k.target_group_arn == target_group_arn).map(|(_, c)| c.requests()).sum()
     }
 
     /// Drops cells for which `keep` is false.

@@ -7,6 +7,8 @@
 
 #![forbid(unsafe_code)]
 
+pub mod autoscaling;
+
 use std::io::{BufRead, BufReader};
 use std::net::{IpAddr, SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};

@@ -35,6 +35,7 @@ pub async fn forward<C: ClientIo>(io: &mut C, buf: &mut Buf, head: &RequestHead,
     let Some(mut target) = sticky.or_else(|| group.balancer.pick(hash, None).cloned()) else {
         return respond_error(io, 503, r, keep && !has_body).await;
     };
+    target.health.count_request();
     let mut plan = CookiePlan {
         target: None,
         lb_cookie: matches!(group.stickiness, Some(Stickiness::LbCookie { .. })),

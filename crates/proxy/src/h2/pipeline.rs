@@ -121,6 +121,7 @@ async fn forward(mut parts: http::request::Parts, body: Incoming, r: &ListenerRo
     let Some(mut target) = sticky.or_else(|| group.balancer.pick(hash, None).cloned()) else {
         return error(503, grpc, r.server_header);
     };
+    target.health.count_request();
     let authority = match rewrite_request(&mut parts, r, peer, to_http2) {
         Ok(a) => a,
         Err(status) => return error(status, grpc, r.server_header),
