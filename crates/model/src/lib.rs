@@ -22,6 +22,7 @@ pub mod attributes;
 pub mod autoscaling;
 pub mod autoscaling_command;
 mod aws_enum;
+pub mod classic;
 pub mod certificate;
 pub mod command;
 pub mod cron;

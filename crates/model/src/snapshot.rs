@@ -39,6 +39,9 @@ pub struct RegionState {
     /// Auto Scaling: launch configurations, groups, policies, activities.
     #[serde(default)]
     pub autoscaling: crate::autoscaling::AutoScalingState,
+    /// Classic Load Balancers (API 2012-06-01) by name.
+    #[serde(default)]
+    pub classic_load_balancers: BTreeMap<String, crate::classic::ClassicLoadBalancer>,
 }
 
 impl RegionState {
@@ -53,6 +56,7 @@ impl RegionState {
             ec2: Ec2State::new_default(name, DEFAULT_ZONE_COUNT),
             acm_certificates: BTreeMap::new(),
             autoscaling: Default::default(),
+            classic_load_balancers: BTreeMap::new(),
         }
     }
 
