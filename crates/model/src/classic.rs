@@ -263,5 +263,258 @@ pub fn expand(region: &crate::RegionState) -> std::borrow::Cow<'_, crate::Region
     if region.classic_load_balancers.is_empty() {
         return std::borrow::Cow::Borrowed(region);
     }
-    std::borrow::Cow::Owned(region.clone())
+    let mut out = region.clone();
+    for lb in region.classic_load_balancers.values() {
+        out.load_balancers.insert(lb.arn.clone(), as_load_balancer(lb));
+        for l in &lb.listeners {
+            let tg = as_target_group(lb, l);
+            let listener = as_listener(lb, l, &tg.arn);
+            out.listeners.insert(listener.arn.clone(), listener);
+            out.target_groups.insert(tg.arn.clone(), tg);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// A stable 16-hex-digit id for a synthetic object, from its ARN.
+fn synthetic_id(arn: &str) -> String {
+    // FNV-1a: stable across builds and platforms, unlike the std hasher.
+    let h = arn.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3));
+    format!("{h:016x}")
+}
+
+fn as_load_balancer(lb: &ClassicLoadBalancer) -> crate::LoadBalancer {
+    let mut attributes = BTreeMap::new();
+    attributes.insert("idle_timeout.timeout_seconds".to_string(), lb.attributes.idle_timeout.to_string());
+    if let Some(mode) = lb.attributes.additional.get("elb.http.desyncmitigationmode") {
+        attributes.insert("routing.http.desync_mitigation_mode".to_string(), mode.clone());
+    }
+    crate::LoadBalancer {
+        arn: lb.arn.clone(),
+        name: lb.name.clone(),
+        id: synthetic_id(&lb.arn),
+        dns_name: lb.dns_name.clone(),
+        canonical_hosted_zone_id: lb.canonical_hosted_zone_name_id.clone(),
+        created_time: lb.created_time,
+        scheme: crate::Scheme::parse(&lb.scheme).unwrap_or(crate::Scheme::InternetFacing),
+        // HTTP and HTTPS listeners take the application path; TCP and SSL ones are served
+        // by listener protocol, whatever the type.
+        kind: crate::LoadBalancerType::Application,
+        ip_address_type: crate::IpAddressType::Ipv4,
+        vpc_id: lb.vpc_id.clone().unwrap_or_default(),
+        availability_zones: Vec::new(),
+        security_groups: lb.security_groups.clone(),
+        attributes,
+        tags: lb.tags.clone(),
+    }
+}
+
+fn elbv2_protocol(p: ClassicProtocol) -> crate::Protocol {
+    match p {
+        ClassicProtocol::Http => crate::Protocol::Http,
+        ClassicProtocol::Https => crate::Protocol::Https,
+        ClassicProtocol::Tcp => crate::Protocol::Tcp,
+        ClassicProtocol::Ssl => crate::Protocol::Tls,
+    }
+}
+
+/// The ELB security policy a listener's `SSLNegotiationPolicyType` policy refers to.
+fn ssl_policy(lb: &ClassicLoadBalancer, l: &ClassicListener) -> String {
+    l.policy_names
+        .iter()
+        .filter_map(|n| lb.policy(n))
+        .filter(|p| p.type_name == "SSLNegotiationPolicyType")
+        .find_map(|p| p.attribute("Reference-Security-Policy").map(str::to_string))
+        .unwrap_or_else(|| crate::DEFAULT_SSL_POLICY.to_string())
+}
+
+fn as_listener(lb: &ClassicLoadBalancer, l: &ClassicListener, tg_arn: &str) -> crate::Listener {
+    let arn = format!("{}/listener/{}", lb.arn, l.load_balancer_port);
+    let protocol = elbv2_protocol(l.protocol);
+    let mut attributes = BTreeMap::new();
+    if !l.protocol.is_http() {
+        // The classic idle timeout also bounds TCP and SSL connections.
+        attributes.insert("tcp.idle_timeout.seconds".to_string(), lb.attributes.idle_timeout.to_string());
+    }
+    crate::Listener {
+        id: synthetic_id(&arn),
+        arn,
+        load_balancer_arn: lb.arn.clone(),
+        port: l.load_balancer_port,
+        protocol,
+        ssl_policy: l.protocol.is_tls().then(|| ssl_policy(lb, l)),
+        certificate_arn: l.ssl_certificate_id.clone().filter(|_| l.protocol.is_tls()),
+        sni_certificate_arns: Vec::new(),
+        default_actions: vec![crate::Action {
+            kind: crate::ActionType::Forward,
+            order: Some(1),
+            target_group_arn: Some(tg_arn.to_string()),
+            forward: None,
+            redirect: None,
+            fixed_response: None,
+        }],
+        alpn_policy: Vec::new(),
+        default_rule_id: String::new(),
+        attributes,
+        tags: BTreeMap::new(),
+        created_time: lb.created_time,
+    }
+}
+
+/// The classic health check as an ELBv2 one. `SSL:` checks become TCP connects (the
+/// handshake is not attempted); a `Target` that does not parse checks the instance port.
+fn health_check(hc: &ClassicHealthCheck, instance_port: u16) -> crate::HealthCheck {
+    let t = HealthCheckTarget::parse(&hc.target).unwrap_or(HealthCheckTarget { protocol: ClassicProtocol::Tcp, port: instance_port, path: None });
+    let protocol = match t.protocol {
+        ClassicProtocol::Http => crate::Protocol::Http,
+        ClassicProtocol::Https => crate::Protocol::Https,
+        ClassicProtocol::Tcp | ClassicProtocol::Ssl => crate::Protocol::Tcp,
+    };
+    crate::HealthCheck {
+        enabled: true,
+        protocol,
+        port: crate::HealthCheckPort::Port(t.port),
+        path: t.path,
+        interval_seconds: hc.interval,
+        timeout_seconds: hc.timeout,
+        healthy_threshold: hc.healthy_threshold,
+        unhealthy_threshold: hc.unhealthy_threshold,
+        // Classic checks pass on 200 only.
+        matcher: t.protocol.is_http().then(|| crate::Matcher { http_code: Some("200".into()), grpc_code: None }),
+    }
+}
+
+fn as_target_group(lb: &ClassicLoadBalancer, l: &ClassicListener) -> crate::TargetGroup {
+    let arn = target_group_arn(lb, l.load_balancer_port);
+    let mut attributes = BTreeMap::new();
+    let a = &lb.attributes;
+    let delay = if a.connection_draining { a.connection_draining_timeout } else { 0 };
+    attributes.insert("deregistration_delay.timeout_seconds".to_string(), delay.to_string());
+    // Classic draining ends with the connections closed, for TCP listeners too.
+    attributes.insert("deregistration_delay.connection_termination.enabled".to_string(), "true".to_string());
+    for p in l.policy_names.iter().filter_map(|n| lb.policy(n)) {
+        match p.type_name.as_str() {
+            "LBCookieStickinessPolicyType" => {
+                // Without CookieExpirationPeriod the cookie lives as long as the browser
+                // session; the longest lb_cookie duration stands in for that.
+                let secs = p.attribute("CookieExpirationPeriod").and_then(|v| v.parse::<u64>().ok()).filter(|s| *s > 0).unwrap_or(604_800).min(604_800);
+                attributes.insert("stickiness.enabled".into(), "true".into());
+                attributes.insert("stickiness.type".into(), "lb_cookie".into());
+                attributes.insert("stickiness.lb_cookie.duration_seconds".into(), secs.to_string());
+            }
+            "AppCookieStickinessPolicyType" => {
+                if let Some(name) = p.attribute("CookieName") {
+                    attributes.insert("stickiness.enabled".into(), "true".into());
+                    attributes.insert("stickiness.type".into(), "app_cookie".into());
+                    attributes.insert("stickiness.app_cookie.cookie_name".into(), name.to_string());
+                    attributes.insert("stickiness.app_cookie.duration_seconds".into(), "604800".into());
+                }
+            }
+            _ => {}
+        }
+    }
+    crate::TargetGroup {
+        id: synthetic_id(&arn),
+        name: format!("{}-{}", lb.name, l.load_balancer_port),
+        arn,
+        protocol: Some(elbv2_protocol(l.instance_protocol)),
+        protocol_version: l.instance_protocol.is_http().then_some(crate::ProtocolVersion::Http1),
+        port: Some(l.instance_port),
+        vpc_id: lb.vpc_id.clone(),
+        target_type: crate::TargetType::Instance,
+        ip_address_type: crate::target_group::TargetGroupIpAddressType::Ipv4,
+        health_check: health_check(&lb.health_check, l.instance_port),
+        attributes,
+        tags: BTreeMap::new(),
+        targets: lb
+            .instances
+            .iter()
+            .map(|i| crate::RegisteredTarget { id: i.instance_id.clone(), port: l.instance_port, availability_zone: None, registered_at: i.registered_at, draining: i.draining })
+            .collect(),
+        created_time: lb.created_time,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn webrtc() -> ClassicLoadBalancer {
+        ClassicLoadBalancer {
+            name: "webrtc".into(),
+            arn: "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/webrtc".into(),
+            dns_name: "webrtc-1.us-east-1.elb.localhost".into(),
+            canonical_hosted_zone_name_id: "Z35SXDOTRQ7X7K".into(),
+            created_time: 1,
+            scheme: "internet-facing".into(),
+            vpc_id: Some("vpc-1".into()),
+            subnets: vec![],
+            availability_zones: vec![],
+            security_groups: vec![],
+            listeners: vec![ClassicListener { protocol: ClassicProtocol::Tcp, load_balancer_port: 8080, instance_protocol: ClassicProtocol::Tcp, instance_port: 8080, ssl_certificate_id: None, policy_names: vec![] }],
+            health_check: ClassicHealthCheck { target: "HTTP:8081/?action=stat".into(), interval: 10, timeout: 5, unhealthy_threshold: 2, healthy_threshold: 3 },
+            instances: vec![ClassicInstance { instance_id: "i-1".into(), registered_at: 5, draining: None }],
+            policies: vec![],
+            backend_server_policies: BTreeMap::new(),
+            attributes: ClassicAttributes { connection_draining: true, connection_draining_timeout: 20, idle_timeout: 120, ..Default::default() },
+            tags: BTreeMap::new(),
+        }
+    }
+
+    #[test]
+    fn health_check_targets_parse_as_elb_documents_them() {
+        assert_eq!(HealthCheckTarget::parse("HTTP:8081/?action=stat").unwrap(), HealthCheckTarget { protocol: ClassicProtocol::Http, port: 8081, path: Some("/?action=stat".into()) });
+        assert_eq!(HealthCheckTarget::parse("tcp:80").unwrap().protocol, ClassicProtocol::Tcp);
+        assert_eq!(HealthCheckTarget::parse("SSL:443").unwrap().port, 443);
+        for bad in ["HTTP:80", "TCP:80/x", "FTP:21", "HTTP:0/", "HTTP:99999/", "80", "HTTP:/x"] {
+            assert!(HealthCheckTarget::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn without_classic_load_balancers_the_region_is_borrowed() {
+        let r = crate::RegionState::new("us-east-1");
+        assert!(matches!(expand(&r), std::borrow::Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn a_tcp_listener_becomes_a_listener_and_an_instance_target_group() {
+        let mut r = crate::RegionState::new("us-east-1");
+        let lb = webrtc();
+        r.classic_load_balancers.insert(lb.name.clone(), lb.clone());
+        let x = expand(&r);
+        let l = x.listeners.values().find(|l| l.load_balancer_arn == lb.arn).unwrap();
+        assert_eq!((l.port, l.protocol), (8080, crate::Protocol::Tcp));
+        assert_eq!(l.attributes.get("tcp.idle_timeout.seconds").map(String::as_str), Some("120"));
+        let tg = &x.target_groups[&target_group_arn(&lb, 8080)];
+        assert_eq!(l.default_actions[0].target_group_arn.as_deref(), Some(tg.arn.as_str()));
+        assert!(x.target_group_in_use(&tg.arn));
+        assert_eq!(tg.health_check.port, crate::HealthCheckPort::Port(8081));
+        assert_eq!(tg.health_check.protocol, crate::Protocol::Http);
+        assert_eq!(tg.health_check.path.as_deref(), Some("/?action=stat"));
+        assert_eq!((tg.health_check.interval_seconds, tg.health_check.healthy_threshold), (10, 3));
+        assert_eq!(tg.attribute("deregistration_delay.timeout_seconds").as_deref(), Some("20"));
+        assert_eq!(tg.targets.iter().map(|t| (t.id.as_str(), t.port)).collect::<Vec<_>>(), vec![("i-1", 8080)]);
+    }
+
+    #[test]
+    fn stickiness_and_ssl_policies_map_to_elbv2_settings() {
+        let mut lb = webrtc();
+        lb.listeners = vec![ClassicListener { protocol: ClassicProtocol::Https, load_balancer_port: 443, instance_protocol: ClassicProtocol::Http, instance_port: 80, ssl_certificate_id: Some("arn:cert".into()), policy_names: vec!["sticky".into(), "tls".into()] }];
+        lb.policies = vec![
+            ClassicPolicy { name: "sticky".into(), type_name: "LBCookieStickinessPolicyType".into(), attributes: vec![("CookieExpirationPeriod".into(), "60".into())] },
+            ClassicPolicy { name: "tls".into(), type_name: "SSLNegotiationPolicyType".into(), attributes: vec![("Reference-Security-Policy".into(), "ELBSecurityPolicy-TLS-1-2-2017-01".into())] },
+        ];
+        let mut r = crate::RegionState::new("us-east-1");
+        r.classic_load_balancers.insert(lb.name.clone(), lb.clone());
+        let x = expand(&r);
+        let l = x.listeners.values().find(|l| l.port == 443).unwrap();
+        assert_eq!(l.protocol, crate::Protocol::Https);
+        assert_eq!(l.certificate_arn.as_deref(), Some("arn:cert"));
+        assert_eq!(l.ssl_policy.as_deref(), Some("ELBSecurityPolicy-TLS-1-2-2017-01"));
+        let tg = &x.target_groups[&target_group_arn(&lb, 443)];
+        assert_eq!(tg.protocol, Some(crate::Protocol::Http));
+        assert_eq!(tg.attribute("stickiness.type").as_deref(), Some("lb_cookie"));
+        assert_eq!(tg.attribute("stickiness.lb_cookie.duration_seconds").as_deref(), Some("60"));
+    }
 }
