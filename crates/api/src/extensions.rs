@@ -1,8 +1,9 @@
 //! elbow's own read-only endpoints under `/_elbow/` on the API address (no AWS equivalent):
 //!
 //! - `GET /_elbow/targets`: every registered target of every region as JSON — target group ARN,
-//!   id, port, health state and reason, and `websockets`, the WebSocket connections open to it
-//!   now.
+//!   id, port, health state and reason, `websockets` (WebSocket connections open to it now) and
+//!   `requests` (requests routed to it since it was registered). Classic load balancers' instances
+//!   appear under their listeners' instance target groups (`<lb-arn>/listener/<port>/instances`).
 
 use bytes::Bytes;
 use http::{HeaderValue, Response, StatusCode};
@@ -32,6 +33,7 @@ fn targets(api: &Api) -> serde_json::Value {
     let snap = api.state.current();
     let mut out = Vec::new();
     for (region, r) in &snap.regions {
+        let r = model::classic::expand(r);
         for tg in r.target_groups.values() {
             for t in &tg.targets {
                 let key = TargetKey { target_group_arn: tg.arn.clone(), id: t.id.clone(), port: t.port };
@@ -46,6 +48,7 @@ fn targets(api: &Api) -> serde_json::Value {
                     "state": health.as_ref().map(|h| h.state.as_str()),
                     "reason": health.as_ref().and_then(|h| h.reason.map(|r| r.as_str())),
                     "websockets": cell.as_ref().map(|c| c.websockets()).unwrap_or(0),
+                    "requests": cell.as_ref().map(|c| c.requests()).unwrap_or(0),
                 }));
             }
         }
