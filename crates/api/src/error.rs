@@ -76,6 +76,7 @@ impl ApiError {
             Service::Ec2 => ApiError::new(ec2_code(&e), message),
             Service::Iam => iam_error(e),
             Service::Acm => acm_error(e),
+            Service::Elb => classic_error(e),
             _ => ApiError::new(elbv2_code(&e), message),
         }
     }
@@ -156,6 +157,55 @@ fn elbv2_code(e: &ModelError) -> &'static str {
         ModelError::PriorityInUse(_) => "PriorityInUse",
         ModelError::Ec2 { code, .. } => code,
     }
+}
+
+/// Classic ELB error of a model error (ELB API reference 2012-06-01, "Errors" of each action;
+/// `InvalidConfigurationRequest` is HTTP 409 in the botocore model).
+fn classic_error(e: ModelError) -> ApiError {
+    let message = match &e {
+        ModelError::NotFound { kind: ResourceKind::LoadBalancer, id } => format!("There is no ACTIVE Load Balancer named '{id}'"),
+        ModelError::NotFound { kind: ResourceKind::Listener, id } => {
+            let (lb, port) = id.rsplit_once(':').unwrap_or((id.as_str(), ""));
+            format!("There is no listener on port {port} of load balancer '{lb}'")
+        }
+        ModelError::NotFound { kind: ResourceKind::Certificate, id } => format!("Supplied certificate was not found: {id}"),
+        other => capitalise(&other.to_string()),
+    };
+    let code: &'static str = match &e {
+        ModelError::NotFound { kind, .. } => match kind {
+            ResourceKind::LoadBalancer => "LoadBalancerNotFound",
+            ResourceKind::Listener => "ListenerNotFound",
+            ResourceKind::Certificate => "CertificateNotFound",
+            ResourceKind::Subnet => "SubnetNotFound",
+            ResourceKind::SecurityGroup => "InvalidSecurityGroup",
+            ResourceKind::Policy => "PolicyNotFound",
+            ResourceKind::PolicyType => "PolicyTypeNotFound",
+            ResourceKind::LoadBalancerAttribute => "LoadBalancerAttributeNotFound",
+            ResourceKind::Target => "InvalidInstance",
+            _ => "ValidationError",
+        },
+        ModelError::Duplicate { kind, .. } => match kind {
+            ResourceKind::LoadBalancer => "DuplicateLoadBalancerName",
+            ResourceKind::Listener => "DuplicateListener",
+            ResourceKind::Policy => "DuplicatePolicyName",
+            _ => "ValidationError",
+        },
+        ModelError::InvalidConfiguration(_) | ModelError::InUse { .. } => "InvalidConfigurationRequest",
+        ModelError::NotPermitted(_) => "OperationNotPermitted",
+        ModelError::TooMany { quota, .. } => match quota {
+            Quota::LoadBalancers => "TooManyLoadBalancers",
+            Quota::Tags => "TooManyTags",
+            _ => "InvalidConfigurationRequest",
+        },
+        ModelError::InvalidTarget(_) => "InvalidInstance",
+        ModelError::InvalidSubnet(_) => "InvalidSubnet",
+        ModelError::InvalidSecurityGroup(_) => "InvalidSecurityGroup",
+        ModelError::UnsupportedProtocol(_) => "UnsupportedProtocol",
+        ModelError::DuplicateTagKeys(_) => "DuplicateTagKeys",
+        _ => "ValidationError",
+    };
+    let status = if code == "InvalidConfigurationRequest" { 409 } else { 400 };
+    ApiError { status, code: code.into(), message }
 }
 
 /// IAM error of a model error, with IAM's HTTP status (IAM API reference, "Errors" of the

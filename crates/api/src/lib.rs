@@ -17,6 +17,7 @@ mod acm;
 mod autoscaling;
 mod certificates;
 mod ec2;
+mod elb;
 mod elbv2;
 pub mod error;
 mod extensions;

@@ -165,6 +165,7 @@ pub async fn handle(api: &Api, req: http::Request<Incoming>) -> Response<Full<By
 async fn dispatch(api: &Api, req: &Request) -> Result<(&'static str, String), ApiError> {
     match req.service {
         Service::Elbv2 => crate::elbv2::dispatch(api, req).await.map(|b| ("text/xml", b)),
+        Service::Elb => crate::elb::dispatch(api, req).await.map(|b| ("text/xml", b)),
         Service::Ec2 => crate::ec2::dispatch(api, req).await.map(|b| ("text/xml", b)),
         Service::Iam => crate::iam::dispatch(api, req).await.map(|b| ("text/xml", b)),
         Service::Acm => crate::acm::dispatch(api, req).await.map(|b| ("application/x-amz-json-1.1", b)),

@@ -14,7 +14,7 @@ use model::autoscaling::{AutoScalingGroup, GroupInstance, HealthStatus, Lifecycl
 use model::command::TargetInput;
 use model::AutoScalingCommand;
 use model::instance::InstanceState;
-use model::{Command, Elbv2Command, HealthTable, Millis, RegionState, Snapshot, TargetHealthState, TargetKey};
+use model::{ClassicCommand, Command, Elbv2Command, HealthTable, Millis, RegionState, Snapshot, TargetHealthState, TargetKey};
 use tokio_util::sync::CancellationToken;
 
 use crate::placement::{self, Member};
@@ -82,6 +82,8 @@ pub enum Step {
     AutoScaling(AutoScalingCommand),
     /// An ELBv2 command (register or deregister targets).
     Elbv2(Elbv2Command),
+    /// A classic ELB command (register or deregister instances of `LoadBalancerNames`).
+    Classic(ClassicCommand),
     /// Launch instances for a group: the EC2 command is built with fresh ids at submit time.
     Launch {
         /// Group name.
@@ -101,6 +103,7 @@ async fn submit(state: &state::State, region: &str, step: Step) {
     let cmd = match step {
         Step::AutoScaling(op) => Command::AutoScaling { region: region.to_string(), op },
         Step::Elbv2(op) => Command::Elbv2 { region: region.to_string(), op },
+        Step::Classic(op) => Command::Classic { region: region.to_string(), op },
         Step::Terminate(id) => Command::Ec2 { region: region.to_string(), op: model::Ec2Command::TerminateInstances { instance_ids: vec![id], now: crate::now_millis() } },
         Step::Launch { group, subnet_id, from, to } => match crate::launch::launch_command(&state.current(), region, &group, &subnet_id, from, to) {
             Ok(cmds) => {
@@ -154,6 +157,7 @@ pub fn reconcile(snap: &Snapshot, r: &RegionState, g: &AutoScalingGroup, health:
                                 steps.push(Step::Elbv2(Elbv2Command::RegisterTargets { target_group_arn: tg.clone(), targets: vec![target(&m.instance_id)], now }));
                             }
                         }
+                        steps.extend(classic_register(r, g, &m.instance_id, now));
                     }
                     steps.push(set_lifecycle(g, m, LifecycleState::InService, HealthStatus::Healthy));
                     active.push(m);
@@ -165,7 +169,8 @@ pub fn reconcile(snap: &Snapshot, r: &RegionState, g: &AutoScalingGroup, health:
                 let ec2_failed = !matches!(ec2_state, Some(InstanceState::Running | InstanceState::Pending));
                 let elb_failed = g.health_check_type == "ELB"
                     && now.saturating_sub(m.launched_at) >= u64::from(g.health_check_grace_period) * 1000
-                    && g.target_group_arns.iter().any(|tg| target_unhealthy(r, health, tg, &m.instance_id));
+                    && (g.target_group_arns.iter().any(|tg| target_unhealthy(r, health, tg, &m.instance_id))
+                        || g.load_balancer_names.iter().any(|lb| classic_unhealthy(r, health, lb, &m.instance_id)));
                 if (ec2_failed || elb_failed || m.health_status == HealthStatus::Unhealthy) && !suspended("ReplaceUnhealthy") && !suspended("HealthCheck") {
                     let why = if ec2_failed {
                         "an instance was taken out of service in response to an EC2 health check indicating it has been terminated or stopped"
@@ -201,6 +206,7 @@ pub fn reconcile(snap: &Snapshot, r: &RegionState, g: &AutoScalingGroup, health:
                                 steps.push(Step::Elbv2(Elbv2Command::RegisterTargets { target_group_arn: tg.clone(), targets: vec![target(&m.instance_id)], now }));
                             }
                         }
+                        steps.extend(classic_register(r, g, &m.instance_id, now));
                     }
                     steps.push(set_lifecycle(g, m, LifecycleState::InService, HealthStatus::Healthy));
                     active.push(m);
@@ -276,6 +282,9 @@ fn terminating(r: &RegionState, g: &AutoScalingGroup, m: &GroupInstance, ec2_sta
             draining = true;
         }
     }
+    let (classic, classic_draining) = classic_deregister(r, g, m, now);
+    steps.extend(classic);
+    draining |= classic_draining;
     // A forced delete does not wait for draining ("without waiting for all instances to be
     // terminated", DeleteAutoScalingGroup); anything else waits out the deregistration delay.
     if draining && !g.is_deleting() {
@@ -318,7 +327,9 @@ fn deregistering(r: &RegionState, g: &AutoScalingGroup, m: &GroupInstance, now: 
             draining = true;
         }
     }
-    (steps, draining)
+    let (classic, classic_draining) = classic_deregister(r, g, m, now);
+    steps.extend(classic);
+    (steps, draining || classic_draining)
 }
 
 /// A lifecycle action past its heartbeat timeout ends with the hooks' `DefaultResult`.
@@ -340,6 +351,44 @@ fn lifecycle_timeout(r: &RegionState, g: &AutoScalingGroup, m: &GroupInstance, n
 
 fn registered(r: &RegionState, tg: &str, id: &str) -> bool {
     r.target_groups.get(tg).is_some_and(|t| t.targets.iter().any(|x| x.id == id && x.draining.is_none()))
+}
+
+/// Registers `id` with each classic load balancer of the group it is not registered with.
+fn classic_register(r: &RegionState, g: &AutoScalingGroup, id: &str, now: Millis) -> Vec<Step> {
+    g.load_balancer_names
+        .iter()
+        .filter(|n| r.classic_load_balancers.get(*n).is_some_and(|lb| !lb.instances.iter().any(|i| i.instance_id == id && i.draining.is_none())))
+        .map(|n| Step::Classic(ClassicCommand::RegisterInstances { name: n.clone(), instance_ids: vec![id.to_string()], now }))
+        .collect()
+}
+
+/// Deregisters `m` from the group's classic load balancers: the steps, and whether it is still
+/// registered or draining (connection draining) with one of them.
+fn classic_deregister(r: &RegionState, g: &AutoScalingGroup, m: &GroupInstance, now: Millis) -> (Vec<Step>, bool) {
+    let mut steps = Vec::new();
+    let mut draining = false;
+    for n in &g.load_balancer_names {
+        let Some(lb) = r.classic_load_balancers.get(n) else { continue };
+        for i in lb.instances.iter().filter(|i| i.instance_id == m.instance_id) {
+            if i.draining.is_none() {
+                steps.push(Step::Classic(ClassicCommand::DeregisterInstances { name: n.clone(), instance_ids: vec![i.instance_id.clone()], now }));
+            }
+            draining = true;
+        }
+    }
+    (steps, draining)
+}
+
+/// The classic load balancer's health check finds `id` unhealthy (its verdicts live under the
+/// first listener's target group, as `DescribeInstanceHealth` reads them).
+fn classic_unhealthy(r: &RegionState, health: &HealthTable, name: &str, id: &str) -> bool {
+    let Some(lb) = r.classic_load_balancers.get(name) else { return false };
+    let Some(l) = lb.listeners.first() else { return false };
+    if !lb.instances.iter().any(|i| i.instance_id == id && i.draining.is_none()) {
+        return false;
+    }
+    let key = TargetKey { target_group_arn: model::classic::target_group_arn(lb, l.load_balancer_port), id: id.to_string(), port: l.instance_port };
+    health.get(&key).is_some_and(|h| h.state == TargetHealthState::Unhealthy)
 }
 
 fn target(id: &str) -> TargetInput {

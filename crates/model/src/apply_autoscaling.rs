@@ -51,6 +51,7 @@ pub(crate) fn apply(r: &mut RegionState, op: &AutoScalingCommand) -> Result<(), 
             Ok(())
         }
         C::AttachLoadBalancers { group, names } => {
+            check_load_balancer_names(r, names)?;
             let g = group_mut(&mut r.autoscaling, group)?;
             for n in names {
                 if !g.load_balancer_names.contains(n) {
@@ -299,6 +300,17 @@ fn check_metrics(metrics: &[String]) -> Result<(), ModelError> {
 }
 
 /// Target groups of a group must exist in the region and take instance targets.
+/// `LoadBalancerNames` must name classic load balancers of the region (`ValidationError`, as
+/// Auto Scaling answers for a missing one).
+fn check_load_balancer_names(r: &RegionState, names: &[String]) -> Result<(), ModelError> {
+    for n in names {
+        if !r.classic_load_balancers.contains_key(n) {
+            return Err(ModelError::invalid("LoadBalancerNames", format!("Provided Load Balancers may not be valid. Please ensure they exist and try again. Load balancer {n} not found")));
+        }
+    }
+    Ok(())
+}
+
 fn check_target_groups(r: &RegionState, arns: &[String]) -> Result<(), ModelError> {
     for a in arns {
         match r.target_groups.get(a) {
@@ -499,6 +511,7 @@ fn create_group(r: &mut RegionState, c: &CreateAutoScalingGroup) -> Result<(), M
     let resolved = check_settings(r, s)?;
     let (zones, subnets) = resolved.placement.ok_or_else(|| ModelError::invalid("AvailabilityZones", "At least one Availability Zone or VPC Subnet is required."))?;
     check_target_groups(r, &c.target_group_arns)?;
+    check_load_balancer_names(r, &c.load_balancer_names)?;
     let mut g = AutoScalingGroup {
         name: c.name.clone(),
         arn: c.arn.clone(),

@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 pub use crate::autoscaling_command::AutoScalingCommand;
+pub use crate::classic_command::ClassicCommand;
 use crate::certificate::StoredCertificate;
 use crate::ec2::SecurityGroupRule;
 use crate::ids::Millis;
@@ -49,7 +50,15 @@ pub enum Command {
         /// The action.
         op: AutoScalingCommand,
     },
-    /// Housekeeping: forget targets whose deregistration delay ended at or before `now`.
+    /// A Classic Load Balancer (Elastic Load Balancing 2012-06-01) action in a region.
+    Classic {
+        /// Region from the request's SigV4 scope.
+        region: String,
+        /// The action.
+        op: ClassicCommand,
+    },
+    /// Housekeeping: forget targets (and classic instances) whose deregistration delay or
+    /// connection draining ended at or before `now`.
     ExpireDrainingTargets {
         /// The current time.
         now: Millis,

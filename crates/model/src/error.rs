@@ -42,6 +42,12 @@ pub enum ResourceKind {
     LaunchConfiguration,
     /// An Auto Scaling scaling policy.
     ScalingPolicy,
+    /// A classic load balancer policy (`PolicyNotFound`, `DuplicatePolicyName`).
+    Policy,
+    /// A classic load balancer policy type (`PolicyTypeNotFound`).
+    PolicyType,
+    /// A classic load balancer attribute (`LoadBalancerAttributeNotFound`).
+    LoadBalancerAttribute,
 }
 
 impl ResourceKind {
@@ -66,6 +72,9 @@ impl ResourceKind {
             ResourceKind::AutoScalingGroup => "Auto Scaling group",
             ResourceKind::LaunchConfiguration => "launch configuration",
             ResourceKind::ScalingPolicy => "scaling policy",
+            ResourceKind::Policy => "policy",
+            ResourceKind::PolicyType => "policy type",
+            ResourceKind::LoadBalancerAttribute => "load balancer attribute",
         }
     }
 }

@@ -11,6 +11,7 @@
 
 mod apply_acm;
 mod apply_autoscaling;
+mod apply_classic;
 mod apply_ec2;
 mod apply_elbv2;
 mod apply_iam;
@@ -23,6 +24,7 @@ pub mod autoscaling;
 pub mod autoscaling_command;
 mod aws_enum;
 pub mod classic;
+pub mod classic_command;
 pub mod certificate;
 pub mod command;
 pub mod cron;
@@ -42,7 +44,8 @@ pub use apply_acm::{CERTIFICATES_PER_REGION as ACM_CERTIFICATES_PER_REGION, idem
 pub use apply_elbv2::{DEFAULT_SSL_POLICY, limits, parse_code_matcher, resource_kind_of_arn};
 pub use apply_iam::SERVER_CERTIFICATES_PER_ACCOUNT;
 pub use apply_listener_certificates::CERTIFICATES_PER_LOAD_BALANCER;
-pub use command::{AcmCommand, AutoScalingCommand, Command, Ec2Command, Elbv2Command, IamCommand};
+pub use apply_classic::{DESYNC_MITIGATION_MODE as CLASSIC_DESYNC_MITIGATION_MODE, check_health_check as check_classic_health_check, limits as classic_limits, policy_types as classic_policy_types};
+pub use command::{AcmCommand, AutoScalingCommand, ClassicCommand, Command, Ec2Command, Elbv2Command, IamCommand};
 pub use error::{ModelError, Quota, ResourceKind};
 pub use health_table::{HealthTable, TargetHealth, TargetHealthCell, TargetHealthReason, TargetHealthState, TargetKey};
 pub use ids::Millis;

@@ -104,9 +104,15 @@ impl RegionState {
             .filter(move |l| l.certificate_arn.as_deref() == Some(certificate_arn) || l.sni_certificate_arns.iter().any(|a| a == certificate_arn))
     }
 
-    /// ARNs of the load balancers with a listener using `certificate_arn` (ACM's `InUseBy`).
+    /// ARNs of the load balancers (ELBv2 and classic) with a listener using `certificate_arn`
+    /// (ACM's `InUseBy`; IAM and ACM refuse to delete a certificate in use).
     pub fn load_balancers_using_certificate(&self, certificate_arn: &str) -> Vec<String> {
         let mut out: Vec<String> = self.listeners_using_certificate(certificate_arn).map(|l| l.load_balancer_arn.clone()).collect();
+        for lb in self.classic_load_balancers.values() {
+            if lb.listeners.iter().any(|l| l.ssl_certificate_id.as_deref() == Some(certificate_arn)) {
+                out.push(lb.arn.clone());
+            }
+        }
         out.sort();
         out.dedup();
         out
@@ -175,11 +181,16 @@ impl Snapshot {
             Command::Acm { region, op } => crate::apply_acm::apply(next.region_mut(region), op)?,
             Command::Ec2 { region, op } => crate::apply_ec2::apply(next.region_mut(region), op)?,
             Command::AutoScaling { region, op } => crate::apply_autoscaling::apply(next.region_mut(region), op)?,
+            Command::Classic { region, op } => {
+                let Snapshot { regions, iam, .. } = &mut next;
+                crate::apply_classic::apply(region_entry(regions, region), iam, op)?
+            }
             Command::ExpireDrainingTargets { now } => {
                 for r in next.regions.values_mut() {
                     for tg in r.target_groups.values_mut() {
                         tg.targets.retain(|t| t.draining.is_none_or(|d| d.until > *now));
                     }
+                    crate::apply_classic::expire_draining(r, *now);
                 }
             }
         }
@@ -195,6 +206,13 @@ impl Snapshot {
             .flat_map(|r| r.target_groups.values())
             .flat_map(|tg| tg.targets.iter())
             .filter_map(|t| t.draining.map(|d| d.until))
+            .chain(
+                self.regions
+                    .values()
+                    .flat_map(|r| r.classic_load_balancers.values())
+                    .flat_map(|lb| lb.instances.iter())
+                    .filter_map(|i| i.draining.map(|d| d.until)),
+            )
             .min()
     }
 
@@ -233,6 +251,17 @@ impl Snapshot {
                     if !r.ec2.subnets.contains_key(&z.subnet_id) {
                         return broken(format!("load balancer {} uses missing subnet {}", lb.arn, z.subnet_id));
                     }
+                }
+            }
+            for lb in r.classic_load_balancers.values() {
+                for l in &lb.listeners {
+                    if let Some(c) = &l.ssl_certificate_id
+                        && crate::certificate::resolve(&self.iam, r, c).is_none() {
+                            return broken(format!("classic load balancer {} uses missing certificate {c}", lb.name));
+                        }
+                }
+                if let Some(s) = lb.subnets.iter().find(|s| !r.ec2.subnets.contains_key(*s)) {
+                    return broken(format!("classic load balancer {} uses missing subnet {s}", lb.name));
                 }
             }
             for s in r.ec2.subnets.values() {
