@@ -91,6 +91,7 @@ pub(crate) fn apply(r: &mut RegionState, op: &Ec2Command) -> Result<(), ModelErr
                 return Err(ModelError::not_found(ResourceKind::Subnet, subnet_id));
             }
             if r.load_balancers.values().any(|lb| lb.availability_zones.iter().any(|z| &z.subnet_id == subnet_id))
+                || r.classic_load_balancers.values().any(|lb| lb.subnets.contains(subnet_id))
                 || r.ec2.instances.values().any(|i| &i.subnet_id == subnet_id && i.state != crate::instance::InstanceState::Terminated)
             {
                 return Err(has_dependencies(ResourceKind::Subnet, "subnet", subnet_id));
@@ -373,6 +374,7 @@ fn delete_vpc(r: &mut RegionState, vpc_id: &str) -> Result<(), ModelError> {
         || e.internet_gateways.values().any(|g| g.attached_vpc_id.as_deref() == Some(vpc_id))
         || e.route_tables.values().any(|t| t.vpc_id == vpc_id && t.id != vpc.main_route_table_id)
         || r.load_balancers.values().any(|lb| lb.vpc_id == vpc_id)
+        || r.classic_load_balancers.values().any(|lb| lb.vpc_id.as_deref() == Some(vpc_id))
         || r.target_groups.values().any(|tg| tg.vpc_id.as_deref() == Some(vpc_id));
     if busy {
         return Err(has_dependencies(ResourceKind::Vpc, "vpc", vpc_id));
@@ -454,7 +456,8 @@ fn delete_security_group(r: &mut RegionState, id: &str) -> Result<(), ModelError
         o.ingress.iter().chain(o.egress.iter()).any(|rule| rule.referenced_group_id.as_deref() == Some(id))
     });
     let instances = r.ec2.instances.values().any(|i| i.state != crate::instance::InstanceState::Terminated && i.security_group_ids.iter().any(|s| s == id));
-    if referenced || instances || r.load_balancers.values().any(|lb| lb.security_groups.iter().any(|s| s == id)) {
+    let load_balancers = r.load_balancers.values().any(|lb| lb.security_groups.iter().any(|s| s == id)) || r.classic_load_balancers.values().any(|lb| lb.security_groups.iter().any(|s| s == id));
+    if referenced || instances || load_balancers {
         return Err(ModelError::InUse { kind: ResourceKind::SecurityGroup, message: format!("resource {id} has a dependent object") });
     }
     r.ec2.security_groups.remove(id);

@@ -40,9 +40,18 @@ fn check_name_and_path(name: &str, path: &str) -> Result<(), ModelError> {
     Ok(())
 }
 
-/// The ARNs of the listeners (of any region) that use `arn`.
+/// The listeners (of any region) that use `arn`: ELBv2 listener ARNs, and classic listeners
+/// as `<load-balancer-arn> listener <port>`.
 fn listeners_using(s: &Snapshot, arn: &str) -> Vec<String> {
-    s.regions.values().flat_map(|r| r.listeners_using_certificate(arn).map(|l| l.arn.clone())).collect()
+    s.regions
+        .values()
+        .flat_map(|r| {
+            let classic = r.classic_load_balancers.values().flat_map(|lb| {
+                lb.listeners.iter().filter(|l| l.ssl_certificate_id.as_deref() == Some(arn)).map(|l| format!("{} listener {}", lb.arn, l.load_balancer_port))
+            });
+            r.listeners_using_certificate(arn).map(|l| l.arn.clone()).chain(classic).collect::<Vec<_>>()
+        })
+        .collect()
 }
 
 /// The load balancers (of any region) with a listener using `arn`.
