@@ -271,20 +271,7 @@ pub fn reconcile(snap: &Snapshot, r: &RegionState, g: &AutoScalingGroup, health:
 
 /// Deregister, wait out the deregistration delay, terminate, forget.
 fn terminating(r: &RegionState, g: &AutoScalingGroup, m: &GroupInstance, ec2_state: Option<InstanceState>, now: Millis) -> Vec<Step> {
-    let mut steps = Vec::new();
-    let mut draining = false;
-    for tg_arn in &g.target_group_arns {
-        let Some(tg) = r.target_groups.get(tg_arn) else { continue };
-        for t in tg.targets.iter().filter(|t| t.id == m.instance_id) {
-            if t.draining.is_none() {
-                steps.push(Step::Elbv2(Elbv2Command::DeregisterTargets { target_group_arn: tg_arn.clone(), targets: vec![TargetInput { id: t.id.clone(), port: Some(t.port), availability_zone: None }], now }));
-            }
-            draining = true;
-        }
-    }
-    let (classic, classic_draining) = classic_deregister(r, g, m, now);
-    steps.extend(classic);
-    draining |= classic_draining;
+    let (mut steps, draining) = deregistering(r, g, m, now);
     // A forced delete does not wait for draining ("without waiting for all instances to be
     // terminated", DeleteAutoScalingGroup); anything else waits out the deregistration delay.
     if draining && !g.is_deleting() {
