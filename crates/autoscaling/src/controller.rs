@@ -300,8 +300,8 @@ fn terminating(r: &RegionState, g: &AutoScalingGroup, m: &GroupInstance, ec2_sta
     steps
 }
 
-/// Deregisters `m` from the group's target groups: the steps, and whether it is still
-/// registered or draining.
+/// Deregisters `m` from the group's target groups and classic load balancers: the steps, and
+/// whether it is still registered or draining with one of them.
 fn deregistering(r: &RegionState, g: &AutoScalingGroup, m: &GroupInstance, now: Millis) -> (Vec<Step>, bool) {
     let mut steps = Vec::new();
     let mut draining = false;
