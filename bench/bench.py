@@ -156,6 +156,7 @@ class Backends:
 
 class Proxy:
     name = "?"
+    relays_tcp = False
 
     def __init__(self, workdir, backends, tls=None):
         self.workdir = workdir
@@ -163,6 +164,9 @@ class Proxy:
         self.port = free_port()
         self.tls = tls  # make_certificate()'s files, or None for no HTTPS port
         self.tls_port = free_port() if tls else None
+        # A layer-4 listener over the same backends (elbow: an NLB TCP listener; HAProxy:
+        # `mode tcp`); None for proxies measured without one.
+        self.tcp_port = free_port() if self.relays_tcp else None
         self.proc = None
 
     def pids(self):
@@ -187,6 +191,7 @@ class Proxy:
 
 class Elbow(Proxy):
     name = "elbow"
+    relays_tcp = True
 
     api_port = None
 
@@ -212,6 +217,9 @@ class Elbow(Proxy):
             tg = elb.describe_target_groups(Names=["bench"])["TargetGroups"][0]["TargetGroupArn"]
             if self.tls:
                 wait_port(self.tls_port)
+            if self.tcp_port:
+                wait_port(self.tcp_port)
+                self.wait_healthy(elb, elb.describe_target_groups(Names=["bench-tcp"])["TargetGroups"][0]["TargetGroupArn"])
             return self.wait_healthy(elb, tg)
         vpc = ec2.describe_vpcs(Filters=[{"Name": "isDefault", "Values": ["true"]}])["Vpcs"][0]["VpcId"]
         subnets = [s["SubnetId"] for s in ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc]}])["Subnets"]]
@@ -227,6 +235,21 @@ class Elbow(Proxy):
             elb.create_listener(LoadBalancerArn=lb, Protocol="HTTPS", Port=self.tls_port, Certificates=[{"CertificateArn": arn}], SslPolicy=SSL_POLICY,
                                 DefaultActions=[{"Type": "forward", "TargetGroupArn": tg}])
             wait_port(self.tls_port)
+        # A Network Load Balancer's TCP listener relaying to a TCP group of the same backends
+        # (health checked with TCP connects, NLB's default).
+        nlb = elb.create_load_balancer(Name="bench-nlb", Type="network", Subnets=subnets)["LoadBalancers"][0]["LoadBalancerArn"]
+        tcp_tg = elb.create_target_group(Name="bench-tcp", Protocol="TCP", Port=self.backends.port, VpcId=vpc, TargetType="ip",
+                                         HealthCheckIntervalSeconds=5, HealthCheckTimeoutSeconds=2, HealthyThresholdCount=2)["TargetGroups"][0]["TargetGroupArn"]
+        elb.register_targets(TargetGroupArn=tcp_tg, Targets=[{"Id": "127.0.0.2"}, {"Id": "127.0.0.3"}])
+        try:
+            elb.create_listener(LoadBalancerArn=nlb, Protocol="TCP", Port=self.tcp_port, DefaultActions=[{"Type": "forward", "TargetGroupArn": tcp_tg}])
+        except elb.exceptions.ClientError as e:
+            # A build whose API does not take NLB listeners: the TCP figures are HAProxy's alone.
+            print(f"elbow refused the NLB TCP listener, no TCP relay figures for it: {e}", file=sys.stderr)
+            self.tcp_port = None
+        if self.tcp_port:
+            wait_port(self.tcp_port)
+            self.wait_healthy(elb, tcp_tg)
         self.wait_healthy(elb, tg)
 
     def rule_listeners(self, n):
@@ -281,6 +304,8 @@ class Elbow(Proxy):
 
 
 class HAProxy(Proxy):
+    relays_tcp = True
+
     def __init__(self, workdir, backends, tls=None, name="haproxy"):
         super().__init__(workdir, backends, tls)
         self.name = name
@@ -332,9 +357,21 @@ backend be
     option httpchk GET /status
     server a 127.0.0.2:{b} check inter 5s
     server b 127.0.0.3:{b} check inter 5s
+
+frontend fe_tcp
+    mode tcp
+    bind 127.0.0.1:{self.tcp_port}
+    default_backend be_tcp
+
+backend be_tcp
+    mode tcp
+    balance roundrobin
+    server a 127.0.0.2:{b} check inter 5s
+    server b 127.0.0.3:{b} check inter 5s
 """)
         self.proc = pinned(PROXY_CPU, ["haproxy", "-f", str(cfg), "-db"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         wait_port(self.port)
+        wait_port(self.tcp_port)
         if self.tls:
             wait_port(self.tls_port)
 
@@ -530,6 +567,11 @@ METRICS = [
     ("tls_keepalive", "p99_ms", "TLS keep-alive p99 ms", False),
     ("h2", "rps", "HTTP/2 over TLS req/s (16 conns × 10 streams)", True),
     ("h2", "cpu_us_per_req", "HTTP/2 over TLS proxy CPU µs/req", False),
+    ("tcp_keepalive", "rps", "TCP relay, keep-alive req/s (64 conns)", True),
+    ("tcp_keepalive", "cpu_us_per_req", "TCP relay, keep-alive proxy CPU µs/req", False),
+    ("tcp_keepalive", "p99_ms", "TCP relay, keep-alive p99 ms", False),
+    ("tcp_newconn", "rps", "TCP relay, new connection per request: req/s", True),
+    ("tcp_newconn", "cpu_us_per_req", "TCP relay, new connection per request: proxy CPU µs/req", False),
     ("idle", "idle_kib_per_conn", "idle connection RSS KiB (before first request)", False),
     ("idle", "after_request_kib_per_conn", "idle connection RSS KiB (after one request)", False),
 ]
@@ -635,6 +677,7 @@ def main():
     ap.add_argument("--idle", type=int, default=9000, help="idle connections for the memory figure (0 = skip)")
     ap.add_argument("--rules", type=int, default=1000, help="rules on the many-rules listener (0 = skip the rules figure)")
     ap.add_argument("--no-tls", action="store_true", help="skip the TLS figures (handshakes, TLS keep-alive, HTTP/2 over TLS)")
+    ap.add_argument("--no-tcp", action="store_true", help="skip the TCP relay figures (elbow's NLB TCP listener, HAProxy mode tcp)")
     ap.add_argument("--tls-seconds", type=int, default=3, help="duration of each TLS load run (at most --seconds)")
     ap.add_argument("--out", default=str(ROOT / "bench" / "out"))
     args = ap.parse_args()
@@ -652,7 +695,7 @@ def main():
     names = [p.name for p in proxies]
     results = []
     negotiated = {}
-    spent = {"plain": 0.0, "tls": 0.0, "rules": 0.0, "idle": 0.0}
+    spent = {"plain": 0.0, "tcp": 0.0, "tls": 0.0, "rules": 0.0, "idle": 0.0}
     try:
         for p in proxies:
             p.start()
@@ -660,6 +703,8 @@ def main():
         rule_ports = elbow.rule_listeners(args.rules) if args.rules else None
         for p in proxies:  # warm-up
             wrk(p.port, args.conns, 2)
+            if p.tcp_port and not args.no_tcp:
+                wrk(p.tcp_port, args.conns, 1)
             if tls:
                 wrk(p.tls_port, args.conns, 1, scheme="https")
                 negotiated[p.name] = {"openssl client, no ALPN (as wrk)": openssl_facts(p)}
@@ -671,6 +716,15 @@ def main():
                 r[p.name] = {"keepalive": load_scenario(p, args.conns, args.seconds, False),
                              "newconn": load_scenario(p, args.conns, args.seconds, True)}
             spent["plain"] += time.monotonic() - t0
+            if not args.no_tcp:
+                # HTTP/1.1 through a layer-4 relay: the proxy copies bytes and picks a target per
+                # connection (keep-alive: one target connection per client connection).
+                t0 = time.monotonic()
+                for p in order:
+                    if p.tcp_port:
+                        r[p.name]["tcp_keepalive"] = load_scenario(p, args.conns, args.seconds, False, p.tcp_port)
+                        r[p.name]["tcp_newconn"] = load_scenario(p, args.conns, args.seconds, True, p.tcp_port)
+                spent["tcp"] += time.monotonic() - t0
             if tls:
                 t0 = time.monotonic()
                 for p in order:
@@ -710,7 +764,7 @@ def main():
             "seconds_spent": {k: round(v, 1) for k, v in spent.items()}, "negotiated": negotiated, "versions": versions()}
     (out_dir / "results.json").write_text(json.dumps({"meta": meta, "rounds": results, "summary": rows}, indent=2))
     table = markdown(rows, names)
-    scenarios = ("keepalive", "newconn", "tls_handshake", "tls_keepalive", "h2")
+    scenarios = ("keepalive", "newconn", "tcp_keepalive", "tcp_newconn", "tls_handshake", "tls_keepalive", "h2")
     errors = {n: sum(r[n][s]["errors"] for r in results for s in scenarios if s in r[n]) for n in names}
     text = (f"Run {meta['date']} · {args.rounds} rounds × {args.seconds} s" + (f" (TLS runs {tls_seconds} s)" if tls else "") +
             f" · {meta['versions']['cpu']} ({meta['versions']['cpus']} CPUs)\n\n"

@@ -1,13 +1,16 @@
 //! The commit hook that makes a listener's port a precondition of storing it: every new port is
 //! bound before the command that introduces it is committed, so "address in use" is an API
-//! error and never a half-created listener.
+//! error and never a half-created listener. A port is bound with the socket types its listener's
+//! protocol needs (TCP, UDP, or both for TCP_UDP), and bound again when a protocol change needs
+//! a type the port did not have.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::Arc;
 
-use model::{ModelError, ResourceKind, Snapshot};
+use model::{ModelError, Protocol, ResourceKind, Snapshot};
 use proxy::Proxy;
+use proxy::l4::Transports;
 use state::CommitHook;
 
 /// Binds new listener ports through the proxy before a commit.
@@ -18,11 +21,14 @@ pub struct ListenerPorts {
     pub listen_addr: IpAddr,
 }
 
-fn ports(s: &Snapshot) -> HashMap<u16, Vec<(String, String)>> {
-    let mut out: HashMap<u16, Vec<(String, String)>> = HashMap::new();
+/// Every listener port of `s` with its users as (region, listener ARN, protocol), Classic Load
+/// Balancers' listeners included.
+fn ports(s: &Snapshot) -> HashMap<u16, Vec<(String, String, Protocol)>> {
+    let mut out: HashMap<u16, Vec<(String, String, Protocol)>> = HashMap::new();
     for (region, r) in &s.regions {
+        let r = model::classic::expand(r);
         for l in r.listeners.values() {
-            out.entry(l.port).or_default().push((region.clone(), l.arn.clone()));
+            out.entry(l.port).or_default().push((region.clone(), l.arn.clone(), l.protocol));
         }
     }
     out
@@ -30,7 +36,7 @@ fn ports(s: &Snapshot) -> HashMap<u16, Vec<(String, String)>> {
 
 impl CommitHook for ListenerPorts {
     fn before_commit(&self, current: &Snapshot, next: &Snapshot) -> Result<(), ModelError> {
-        let before: BTreeSet<u16> = ports(current).into_keys().collect();
+        let before: HashMap<u16, Transports> = ports(current).into_iter().map(|(port, users)| (port, users.iter().fold(Transports::default(), |t, u| t.union(Transports::of(u.2))))).collect();
         for (port, users) in ports(next) {
             if users.len() > 1 {
                 return Err(ModelError::Duplicate {
@@ -41,8 +47,9 @@ impl CommitHook for ListenerPorts {
                     ),
                 });
             }
-            if !before.contains(&port) {
-                self.proxy.prebind(port).map_err(|e| ModelError::InvalidConfiguration(format!("Listener port {port} cannot be bound on {}: {e}", self.listen_addr)))?;
+            let protocol = users[0].2;
+            if Transports::of(protocol).exceeds(before.get(&port).copied().unwrap_or_default()) {
+                self.proxy.prebind(port, protocol).map_err(|e| ModelError::InvalidConfiguration(format!("Listener port {port} cannot be bound on {}: {e}", self.listen_addr)))?;
             }
         }
         Ok(())

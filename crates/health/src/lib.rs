@@ -46,16 +46,27 @@ pub struct ProbeSpec {
     pub registered_at: Millis,
 }
 
-/// The probes the snapshot asks for, by registration.
+/// The probes the snapshot asks for, by registration (Classic Load Balancers' instances
+/// included, through their ELBv2 presentation).
+///
+/// Network Load Balancer groups (TCP, TLS, UDP, TCP_UDP) are checked with TCP (a connection
+/// that opens passes), HTTP or HTTPS as their `HealthCheckProtocol` says; a UDP group cannot be
+/// checked over UDP (NLB user guide, "Health checks for Network Load Balancer target groups"),
+/// so any other protocol is checked with TCP. An HTTP check without a matcher accepts AWS's
+/// default: 200 for ALB groups, 200–399 for NLB groups.
 pub fn desired_probes(snapshot: &Snapshot) -> HashMap<TargetKey, ProbeSpec> {
     let mut out = HashMap::new();
     for region in snapshot.regions.values() {
+        let region = model::classic::expand(region);
+        let region: &model::RegionState = &region;
         for tg in region.target_groups.values() {
             let hc = &tg.health_check;
             if !hc.enabled || !region.target_group_in_use(&tg.arn) {
                 continue;
             }
-            let matcher = hc.matcher.as_ref().and_then(|m| m.http_code.as_deref()).and_then(|c| model::parse_code_matcher(c, 100, 599)).unwrap_or_else(|| vec![(200, 200)]);
+            let layer4 = matches!(tg.protocol, Some(Protocol::Tcp | Protocol::Tls | Protocol::Udp | Protocol::TcpUdp));
+            let default_codes = if layer4 { (200, 399) } else { (200, 200) };
+            let matcher = hc.matcher.as_ref().and_then(|m| m.http_code.as_deref()).and_then(|c| model::parse_code_matcher(c, 100, 599)).unwrap_or_else(|| vec![default_codes]);
             let path = hc.path.clone().unwrap_or_else(|| "/".into());
             let kind = match hc.protocol {
                 _ if tg.protocol_version == Some(model::ProtocolVersion::Grpc) && hc.protocol.is_http() => {

@@ -776,9 +776,6 @@ fn check_listener_protocol(lb: &LoadBalancer, protocol: Protocol, certificates: 
     if tls && !resolves(&certificates[0]) {
         return Err(ModelError::not_found(ResourceKind::Certificate, &certificates[0]));
     }
-    if lb.kind != LoadBalancerType::Application {
-        return Err(ModelError::UnsupportedProtocol(format!("elbow does not serve {protocol} listeners of '{}' load balancers yet", lb.kind)));
-    }
     Ok(())
 }
 

@@ -104,6 +104,8 @@ pub struct TargetHealthCell {
     ejected: std::sync::atomic::AtomicBool,
     /// WebSocket connections open to this target.
     websockets: AtomicU64,
+    /// Layer-4 connections (TCP/TLS relays, UDP flows) open to this target.
+    connections: AtomicU64,
     /// Requests routed to this target since the cell was created (CloudWatch's
     /// `RequestCount` per target; Auto Scaling's `ALBRequestCountPerTarget` reads it).
     requests: AtomicU64,
@@ -127,6 +129,7 @@ impl TargetHealthCell {
             healthy_since: AtomicU64::new(0),
             ejected: std::sync::atomic::AtomicBool::new(false),
             websockets: AtomicU64::new(0),
+            connections: AtomicU64::new(0),
             requests: AtomicU64::new(0),
         }
     }
@@ -206,6 +209,21 @@ impl TargetHealthCell {
     /// WebSocket connections open to the target now.
     pub fn websockets(&self) -> u64 {
         self.websockets.load(Ordering::Relaxed)
+    }
+
+    /// Counts a layer-4 connection (a TCP/TLS relay or a UDP flow of an NLB listener) opened
+    /// (+1) or closed (-1), like CloudWatch's `ActiveFlowCount` per target.
+    pub fn connection(&self, opened: bool) {
+        if opened {
+            self.connections.fetch_add(1, Ordering::Relaxed);
+        } else {
+            self.connections.fetch_sub(1, Ordering::Relaxed);
+        }
+    }
+
+    /// Layer-4 connections open to the target now.
+    pub fn connections(&self) -> u64 {
+        self.connections.load(Ordering::Relaxed)
     }
 
     /// Counts one request routed to the target (once per client request, not per retry).

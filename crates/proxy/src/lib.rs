@@ -7,6 +7,11 @@
 //! not change. Deregistered targets stop receiving requests at once, finish what is in flight,
 //! and are cut off when their deregistration delay ends.
 //!
+//! Listeners are served by the listener protocol: HTTP and HTTPS by the HTTP engines ([`h1`],
+//! [`h2`]), TCP, TLS, UDP and TCP_UDP by the layer-4 relays ([`l4`]), whatever the load
+//! balancer's type (Classic Load Balancers arrive as ELBv2 listeners through
+//! `model::classic::expand`).
+//!
 //! Depends on `model`, `balancer` and `tls`; never on the control plane.
 
 #![forbid(unsafe_code)]
@@ -14,6 +19,7 @@
 mod choose;
 pub mod h1;
 pub mod h2;
+pub mod l4;
 pub mod rules;
 pub mod sticky;
 mod listener;
@@ -28,12 +34,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use balancer::{MinimumHealthy, Target, TargetGroupBalancer};
-use model::{HealthTable, LoadBalancerType, Millis, Protocol, Snapshot, TargetGroup, TargetKey, attributes};
+use model::{HealthTable, Millis, Protocol, Snapshot, TargetGroup, TargetKey, attributes};
 use parking_lot::Mutex;
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use crate::l4::{L4ListenerTask, L4Routes, Sockets, Transports};
 use crate::listener::ListenerTask;
 use crate::routing::{DesyncMode, ForwardRoute, HashOn, ListenerRoutes, RouteAction, Stickiness, TargetGroupRoute, TargetProtocol, XffMode};
 use crate::rules::RuleSet;
@@ -57,10 +64,75 @@ impl std::fmt::Debug for ProxyConfig {
     }
 }
 
-/// A socket bound ahead of the commit that creates its listener.
+/// Sockets bound ahead of the commit that creates (or changes the protocol of) their listener.
 struct Prebound {
-    socket: std::net::TcpListener,
+    tcp: Option<std::net::TcpListener>,
+    udp: Option<std::net::UdpSocket>,
     at: std::time::Instant,
+}
+
+/// A running listener, served by the HTTP engines or the layer-4 relays.
+enum Running {
+    Http(ListenerTask),
+    L4(L4ListenerTask),
+}
+
+impl Running {
+    fn stop(&self) -> &CancellationToken {
+        match self {
+            Running::Http(l) => &l.stop,
+            Running::L4(l) => &l.stop,
+        }
+    }
+
+    fn arn(&self) -> &str {
+        match self {
+            Running::Http(l) => &l.arn,
+            Running::L4(l) => &l.arn,
+        }
+    }
+
+    fn sockets(&self) -> Sockets {
+        match self {
+            Running::Http(l) => Sockets { tcp: Some(l.socket.clone()), udp: None },
+            Running::L4(l) => l.sockets.clone(),
+        }
+    }
+}
+
+/// What a snapshot asks a port to serve.
+enum Desired {
+    Http(ListenerRoutes),
+    L4(L4Routes),
+}
+
+impl Desired {
+    fn transports(&self) -> Transports {
+        match self {
+            Desired::Http(_) => Transports { tcp: true, udp: false },
+            Desired::L4(r) => Transports::of(r.protocol),
+        }
+    }
+
+    fn arn(&self) -> &str {
+        match self {
+            Desired::Http(r) => &r.listener_arn,
+            Desired::L4(r) => &r.listener_arn,
+        }
+    }
+}
+
+/// The ALPN protocols of a TLS listener's `AlpnPolicy` (NLB user guide, "ALPN policies"),
+/// in the server's order of preference; `None` and unknown names offer none.
+fn alpn_protocols(policy: &[String]) -> Vec<Vec<u8>> {
+    let (h1, h2) = (b"http/1.1".to_vec(), b"h2".to_vec());
+    match policy.first().map(String::as_str) {
+        Some("HTTP1Only") => vec![h1],
+        Some("HTTP2Only") => vec![h2],
+        Some("HTTP2Optional") => vec![h1, h2],
+        Some("HTTP2Preferred") => vec![h2, h1],
+        _ => Vec::new(),
+    }
 }
 
 /// The data plane of one node.
@@ -68,7 +140,8 @@ pub struct Proxy {
     config: ProxyConfig,
     health: Arc<HealthTable>,
     prebound: Mutex<HashMap<u16, Prebound>>,
-    bound: Mutex<Vec<u16>>,
+    /// Ports whose listeners are serving, and the sockets they hold.
+    bound: Mutex<HashMap<u16, Transports>>,
     tracker: TaskTracker,
     applied: watch::Sender<u64>,
     cookie_key: Arc<sticky::CookieKey>,
@@ -84,6 +157,9 @@ struct TargetRuntime {
     target: Arc<Target<Upstream>>,
     /// When draining ends, once deregistered.
     drain_until: Option<Millis>,
+    /// Layer-4 groups: close open connections when draining ends
+    /// (`deregistration_delay.connection_termination.enabled`).
+    l4_terminate: bool,
 }
 
 fn now_millis() -> Millis {
@@ -113,7 +189,7 @@ impl Proxy {
             config,
             health,
             prebound: Mutex::new(HashMap::new()),
-            bound: Mutex::new(Vec::new()),
+            bound: Mutex::new(HashMap::new()),
             tracker: TaskTracker::new(),
             applied: watch::channel(0).0,
         })
@@ -126,36 +202,62 @@ impl Proxy {
         let _ = rx.wait_for(|r| *r >= revision).await;
     }
 
-    /// Binds `port` on the listen address now, so that a listener is only committed once its
-    /// port is known to be free; [`Proxy::run`] takes the socket over.
+    /// Binds `port` on the listen address now with the socket types a listener of `protocol`
+    /// needs (TCP for HTTP, HTTPS, TCP and TLS; UDP for UDP; both for TCP_UDP), so that a
+    /// listener is only committed once its port is known to be free; [`Proxy::run`] takes the
+    /// sockets over. Sockets this node already holds for the port are not bound again.
     ///
     /// Errors: the bind error (address in use, permission denied for ports below 1024, …).
-    pub fn prebind(&self, port: u16) -> io::Result<()> {
-        if self.bound.lock().contains(&port) || self.prebound.lock().contains_key(&port) {
+    pub fn prebind(&self, port: u16, protocol: Protocol) -> io::Result<()> {
+        let need = Transports::of(protocol);
+        let serving = self.bound.lock().get(&port).copied().unwrap_or_default();
+        let mut prebound = self.prebound.lock();
+        let held = prebound.get(&port).map(|p| Transports { tcp: p.tcp.is_some(), udp: p.udp.is_some() }).unwrap_or_default();
+        let have = serving.union(held);
+        if !need.exceeds(have) {
             return Ok(());
         }
-        let socket = bind(SocketAddr::new(self.config.listen_addr, port))?;
-        self.prebound.lock().insert(port, Prebound { socket, at: std::time::Instant::now() });
+        let addr = SocketAddr::new(self.config.listen_addr, port);
+        let tcp = if need.tcp && !have.tcp { Some(bind(addr)?) } else { None };
+        let udp = if need.udp && !have.udp { Some(l4::bind_udp(addr)?) } else { None };
+        let entry = prebound.entry(port).or_insert(Prebound { tcp: None, udp: None, at: std::time::Instant::now() });
+        entry.at = std::time::Instant::now();
+        if tcp.is_some() {
+            entry.tcp = tcp;
+        }
+        if udp.is_some() {
+            entry.udp = udp;
+        }
         Ok(())
     }
 
     /// Ports whose listeners are bound and serving.
     pub fn bound_ports(&self) -> Vec<u16> {
-        self.bound.lock().clone()
+        self.bound.lock().keys().copied().collect()
     }
 
-    fn take_socket(&self, port: u16) -> io::Result<tokio::net::TcpListener> {
-        let std = match self.prebound.lock().remove(&port) {
-            Some(p) => p.socket,
+    fn take_tcp(&self, port: u16) -> io::Result<Arc<tokio::net::TcpListener>> {
+        let pre = self.prebound.lock().get_mut(&port).and_then(|p| p.tcp.take());
+        let std = match pre {
+            Some(s) => s,
             None => bind(SocketAddr::new(self.config.listen_addr, port))?,
         };
-        tokio::net::TcpListener::from_std(std)
+        Ok(Arc::new(tokio::net::TcpListener::from_std(std)?))
+    }
+
+    fn take_udp(&self, port: u16) -> io::Result<Arc<tokio::net::UdpSocket>> {
+        let pre = self.prebound.lock().get_mut(&port).and_then(|p| p.udp.take());
+        let std = match pre {
+            Some(s) => s,
+            None => l4::bind_udp(SocketAddr::new(self.config.listen_addr, port))?,
+        };
+        Ok(Arc::new(tokio::net::UdpSocket::from_std(std)?))
     }
 
     /// Applies every snapshot published on `snapshots` until `shutdown`; then stops accepting,
     /// lets in-flight requests finish for at most `grace`, and returns.
     pub async fn run(self: Arc<Self>, mut snapshots: watch::Receiver<Arc<Snapshot>>, shutdown: CancellationToken, grace: Duration) {
-        let mut listeners: HashMap<u16, ListenerTask> = HashMap::new();
+        let mut listeners: HashMap<u16, Running> = HashMap::new();
         let mut targets: HashMap<(TargetKey, Millis), TargetRuntime> = HashMap::new();
         let tls = tls::target_client_config(&[]);
         let tls_h2 = tls::target_client_config(&[b"h2"]);
@@ -164,7 +266,7 @@ impl Proxy {
             let unbound = self.apply(&snap, &mut listeners, &mut targets, (&tls, &tls_h2), &shutdown);
             self.applied.send_replace(snap.revision);
             // Drop prebound sockets nobody claimed (their command failed after the bind).
-            self.prebound.lock().retain(|_, p| p.at.elapsed() < Duration::from_secs(30));
+            self.prebound.lock().retain(|_, p| (p.tcp.is_some() || p.udp.is_some()) && p.at.elapsed() < Duration::from_secs(30));
             let retry = if unbound { Duration::from_secs(2) } else { Duration::from_secs(3600) };
             tokio::select! {
                 r = snapshots.changed() => if r.is_err() { break },
@@ -173,7 +275,7 @@ impl Proxy {
             }
         }
         for l in listeners.values() {
-            l.stop.cancel();
+            l.stop().cancel();
         }
         self.tracker.close();
         if tokio::time::timeout(grace, self.tracker.wait()).await.is_err() {
@@ -186,7 +288,7 @@ impl Proxy {
     fn apply(
         &self,
         snap: &Snapshot,
-        listeners: &mut HashMap<u16, ListenerTask>,
+        listeners: &mut HashMap<u16, Running>,
         targets: &mut HashMap<(TargetKey, Millis), TargetRuntime>,
         tls: (&Arc<rustls::ClientConfig>, &Arc<rustls::ClientConfig>),
         node_stop: &CancellationToken,
@@ -195,13 +297,23 @@ impl Proxy {
         let version = self.health.version();
         let mut seen: std::collections::HashSet<(TargetKey, Millis)> = std::collections::HashSet::new();
         let mut groups: HashMap<String, Arc<TargetGroupRoute>> = HashMap::new();
-        let mut desired: HashMap<u16, ListenerRoutes> = HashMap::new();
+        let mut desired: HashMap<u16, Desired> = HashMap::new();
         let mut used_keys: std::collections::HashSet<String> = std::collections::HashSet::new();
 
         for region in snap.regions.values() {
+            // Classic Load Balancers appear here as ELBv2 load balancers, listeners and groups.
+            let region = model::classic::expand(region);
+            let region: &model::RegionState = &region;
             for l in region.listeners.values() {
                 let Some(lb) = region.load_balancers.get(&l.load_balancer_arn) else { continue };
-                if lb.kind != LoadBalancerType::Application || !matches!(l.protocol, Protocol::Http | Protocol::Https) {
+                // The listener protocol decides how a port is served, whatever the load balancer's type.
+                if l4::is_layer4(l.protocol) {
+                    if let Some(routes) = self.l4_routes(snap, region, l, &mut groups, tls, targets, &mut seen, &version, now, &mut used_keys) {
+                        desired.insert(l.port, Desired::L4(routes));
+                    }
+                    continue;
+                }
+                if !l.protocol.is_http() {
                     continue;
                 }
                 let attr = |k: &str| attributes::load_balancer_attribute(lb, k).unwrap_or_default();
@@ -238,7 +350,7 @@ impl Proxy {
                 let lattr = |k: &str| attributes::effective(&attributes::listener_defs(l.protocol), &l.attributes, k).unwrap_or_default();
                 desired.insert(
                     l.port,
-                    ListenerRoutes {
+                    Desired::Http(ListenerRoutes {
                         listener_arn: l.arn.clone(),
                         port: l.port,
                         scheme: if tls_config.is_some() { "https" } else { "http" },
@@ -256,7 +368,7 @@ impl Proxy {
                         cookie_key: self.cookie_key.clone(),
                         rules: RuleSet::new(compiled),
                         default_action,
-                    },
+                    }),
                 );
             }
         }
@@ -271,12 +383,22 @@ impl Proxy {
             match rt.drain_until {
                 Some(until) if until > now => {
                     let upstream = rt.target.clone();
+                    let terminate = rt.l4_terminate;
                     tokio::spawn(async move {
                         tokio::time::sleep(Duration::from_millis(until - now)).await;
                         upstream.extra.close_all();
+                        if terminate {
+                            upstream.extra.close_l4();
+                        }
                     });
                 }
-                _ => rt.target.extra.close_all(),
+                _ => {
+                    rt.target.extra.close_all();
+                    // NLB: without connection termination, open connections outlive the delay.
+                    if rt.l4_terminate {
+                        rt.target.extra.close_l4();
+                    }
+                }
             }
             false
         });
@@ -285,33 +407,110 @@ impl Proxy {
         listeners.retain(|port, l| {
             let keep = desired.contains_key(port);
             if !keep {
-                tracing::info!(port, listener = %l.arn, "listener stopped");
-                l.stop.cancel();
-                self.bound.lock().retain(|p| p != port);
+                tracing::info!(port, listener = %l.arn(), "listener stopped");
+                l.stop().cancel();
+                self.bound.lock().remove(port);
             }
             keep
         });
         let mut unbound = false;
-        for (port, routes) in desired {
-            match listeners.get_mut(&port) {
-                Some(l) => {
+        for (port, want) in desired {
+            let need = want.transports();
+            // Same kind and sockets: swap the routes in place.
+            let want = match (listeners.get_mut(&port), want) {
+                (Some(Running::Http(l)), Desired::Http(routes)) => {
                     l.arn = routes.listener_arn.clone();
                     l.routes.store(Arc::new(routes));
+                    continue;
                 }
-                None => match self.take_socket(port) {
-                    Ok(socket) => {
-                        tracing::info!(port, listener = %routes.listener_arn, addr = %SocketAddr::new(self.config.listen_addr, port), "listener bound");
-                        listeners.insert(port, ListenerTask::start(socket, routes, self.tracker.clone(), node_stop));
-                        self.bound.lock().push(port);
-                    }
-                    Err(e) => {
-                        tracing::error!(port, listener = %routes.listener_arn, error = %e, "cannot bind listener port; retrying");
-                        unbound = true;
-                    }
-                },
+                (Some(Running::L4(l)), Desired::L4(routes)) if l.sockets.transports() == need => {
+                    l.arn = routes.listener_arn.clone();
+                    l.routes.store(Arc::new(routes));
+                    continue;
+                }
+                (_, want) => want,
+            };
+            // A new listener, or one whose protocol changed: keep the sockets it already holds,
+            // take (or bind) the others, then restart it.
+            let have = listeners.get(&port).map(Running::sockets).unwrap_or_default();
+            let tcp = match (need.tcp, have.tcp) {
+                (false, _) => Ok(None),
+                (true, Some(s)) => Ok(Some(s)),
+                (true, None) => self.take_tcp(port).map(Some),
+            };
+            let udp = match (need.udp, have.udp) {
+                (false, _) => Ok(None),
+                (true, Some(s)) => Ok(Some(s)),
+                (true, None) => self.take_udp(port).map(Some),
+            };
+            let (tcp, udp) = match (tcp, udp) {
+                (Ok(t), Ok(u)) => (t, u),
+                (Err(e), _) | (_, Err(e)) => {
+                    tracing::error!(port, listener = %want.arn(), error = %e, "cannot bind listener port; retrying");
+                    unbound = true;
+                    continue;
+                }
+            };
+            if let Some(old) = listeners.remove(&port) {
+                old.stop().cancel();
             }
+            tracing::info!(port, listener = %want.arn(), addr = %SocketAddr::new(self.config.listen_addr, port), tcp = need.tcp, udp = need.udp, "listener bound");
+            let running = match want {
+                Desired::Http(routes) => match tcp {
+                    Some(socket) => Running::Http(ListenerTask::start(socket, routes, self.tracker.clone(), node_stop)),
+                    None => continue,
+                },
+                Desired::L4(routes) => Running::L4(L4ListenerTask::start(Sockets { tcp, udp }, routes, self.tracker.clone(), node_stop)),
+            };
+            listeners.insert(port, running);
+            self.bound.lock().insert(port, need);
         }
         unbound
+    }
+
+    /// The routes of a TCP, TLS, UDP or TCP_UDP listener: its default forward action (one or
+    /// several weighted target groups), `tcp.idle_timeout.seconds`, and for TLS listeners the
+    /// server configuration built as for HTTPS listeners but with ALPN from `AlpnPolicy`.
+    /// `None` (logged) if the listener cannot be served.
+    #[allow(clippy::too_many_arguments)]
+    fn l4_routes(
+        &self,
+        snap: &Snapshot,
+        region: &model::RegionState,
+        l: &model::Listener,
+        groups: &mut HashMap<String, Arc<TargetGroupRoute>>,
+        tls: (&Arc<rustls::ClientConfig>, &Arc<rustls::ClientConfig>),
+        targets: &mut HashMap<(TargetKey, Millis), TargetRuntime>,
+        seen: &mut std::collections::HashSet<(TargetKey, Millis)>,
+        version: &Arc<std::sync::atomic::AtomicU64>,
+        now: Millis,
+        used_keys: &mut std::collections::HashSet<String>,
+    ) -> Option<L4Routes> {
+        let tls_config = match l.protocol {
+            Protocol::Tls => match self.listener_tls(snap, region, l, false, used_keys) {
+                Ok(c) => {
+                    let mut c = (*c).clone();
+                    c.alpn_protocols = alpn_protocols(&l.alpn_policy);
+                    Some(Arc::new(c))
+                }
+                Err(e) => {
+                    tracing::error!(listener = %l.arn, error = %e, "TLS listener not served: its TLS configuration cannot be built");
+                    return None;
+                }
+            },
+            _ => None,
+        };
+        let idle_timeout = attributes::effective(&attributes::listener_defs(l.protocol), &l.attributes, "tcp.idle_timeout.seconds")
+            .and_then(|v| v.parse().ok())
+            .map(Duration::from_secs)
+            .unwrap_or(l4::DEFAULT_TCP_IDLE_TIMEOUT);
+        let action = l.default_actions.last()?;
+        if action.kind != model::ActionType::Forward {
+            tracing::warn!(listener = %l.arn, "layer-4 listener not served: its default action is not a forward");
+            return None;
+        }
+        let forward = self.forward_route(action, region, groups, idle_timeout, tls, targets, seen, version, now)?;
+        Some(L4Routes { listener_arn: l.arn.clone(), port: l.port, protocol: l.protocol, tls: tls_config, idle_timeout, forward: Arc::new(forward) })
     }
 
     /// The TLS configuration of an HTTPS listener: its default and SNI certificates (keys
@@ -394,9 +593,14 @@ impl Proxy {
         now: Millis,
     ) -> TargetGroupRoute {
         let mut routable = Vec::new();
+        let tls_plain = tls.0;
         // HTTP/2 over TLS is negotiated with ALPN `h2`.
         let h2 = matches!(tg.protocol_version, Some(model::ProtocolVersion::Http2 | model::ProtocolVersion::Grpc));
         let tls = (tg.protocol == Some(Protocol::Https)).then(|| if h2 { tls.1.clone() } else { tls.0.clone() });
+        let layer4 = matches!(tg.protocol, Some(Protocol::Tcp | Protocol::Tls | Protocol::Udp | Protocol::TcpUdp));
+        let l4_terminate = layer4 && tg.attribute("deregistration_delay.connection_termination.enabled").as_deref() == Some("true");
+        // TLS target groups: TLS toward targets, without ALPN or certificate verification.
+        let target_tls = (tg.protocol == Some(Protocol::Tls)).then(|| tls_plain.clone());
         for t in &tg.targets {
             // An IP target's address, or an instance target's private IP while it is
             // pending or running.
@@ -408,11 +612,15 @@ impl Proxy {
             let rt = targets.entry(map_key).or_insert_with(|| TargetRuntime {
                 target: Arc::new(Target::new(key, SocketAddr::new(ip, t.port), cell.clone(), Upstream::new(SocketAddr::new(ip, t.port), tls.clone(), idle_timeout))),
                 drain_until: None,
+                l4_terminate: false,
             });
+            rt.l4_terminate = l4_terminate;
             // A proxy a snapshot ahead of the checker may hold a cell the checker later
             // replaced: follow the table's cell.
             if !Arc::ptr_eq(&rt.target.health, &cell) {
-                rt.target = Arc::new(Target::new(rt.target.key.clone(), rt.target.addr, cell, Upstream::new(rt.target.addr, tls.clone(), idle_timeout)));
+                let mut upstream = Upstream::new(rt.target.addr, tls.clone(), idle_timeout);
+                upstream.share_l4_cut(&rt.target.extra);
+                rt.target = Arc::new(Target::new(rt.target.key.clone(), rt.target.addr, cell, upstream));
             }
             rt.target.extra.set_idle_timeout(idle_timeout);
             match t.draining {
@@ -425,6 +633,9 @@ impl Proxy {
                         tokio::spawn(async move {
                             tokio::time::sleep(wait).await;
                             upstream.extra.close_all();
+                            if l4_terminate {
+                                upstream.extra.close_l4();
+                            }
                         });
                         tracing::info!(target_group = %tg.arn, target = %t.id, port = t.port, drain_s = wait.as_secs(), "target draining");
                     }
@@ -435,6 +646,10 @@ impl Proxy {
         let attr = |k: &str| tg.attribute(k).unwrap_or_default();
         let secs = |k: &str| Duration::from_secs(attr(k).parse().unwrap_or(0));
         let hash = match attr(attributes::ELBOW_HASH_KEY).as_str() {
+            // NLB `stickiness.type=source_ip`: the same client IP reaches the same target.
+            _ if layer4 => {
+                if attr("stickiness.enabled") == "true" && attr("stickiness.type") == "source_ip" { HashOn::SourceIp } else { HashOn::None }
+            }
             "source_ip" => HashOn::SourceIp,
             "http_header" if !attr(attributes::ELBOW_HASH_HEADER).is_empty() => HashOn::Header(attr(attributes::ELBOW_HASH_HEADER).to_ascii_lowercase().into_bytes()),
             _ => HashOn::None,
@@ -448,7 +663,7 @@ impl Proxy {
             slow_start: Some(secs("slow_start.duration_seconds")).filter(|d| !d.is_zero()),
             consistent_hash: hash != HashOn::None,
         };
-        let stickiness = (attr("stickiness.enabled") == "true").then(|| match attr("stickiness.type").as_str() {
+        let stickiness = (!layer4 && attr("stickiness.enabled") == "true").then(|| match attr("stickiness.type").as_str() {
             "app_cookie" => Stickiness::AppCookie { name: attr("stickiness.app_cookie.cookie_name"), duration: secs("stickiness.app_cookie.duration_seconds") },
             _ => Stickiness::LbCookie { duration: secs("stickiness.lb_cookie.duration_seconds") },
         });
@@ -467,6 +682,8 @@ impl Proxy {
             per_try_timeout: Some(secs(attributes::ELBOW_RETRY_TIMEOUT)).filter(|d| !d.is_zero()),
             passive_failures: attr(attributes::ELBOW_PASSIVE_FAILURES).parse().unwrap_or(2),
             protocol,
+            proxy_protocol_v2: layer4 && attr("proxy_protocol_v2.enabled") == "true",
+            target_tls,
         }
     }
 }

@@ -17,23 +17,26 @@ pub(crate) struct ListenerTask {
     pub(crate) arn: String,
     pub(crate) routes: Arc<ArcSwap<ListenerRoutes>>,
     pub(crate) stop: CancellationToken,
+    /// The listening socket, shared so that a protocol change can hand it to the next task.
+    pub(crate) socket: Arc<TcpListener>,
 }
 
 impl ListenerTask {
     /// Starts accepting on `socket`; connections are tracked by `tracker`.
-    pub(crate) fn start(socket: TcpListener, routes: ListenerRoutes, tracker: TaskTracker, node_stop: &CancellationToken) -> ListenerTask {
+    pub(crate) fn start(socket: Arc<TcpListener>, routes: ListenerRoutes, tracker: TaskTracker, node_stop: &CancellationToken) -> ListenerTask {
         let arn = routes.listener_arn.clone();
         let routes = Arc::new(ArcSwap::from_pointee(routes));
         let stop = node_stop.child_token();
         let r = routes.clone();
         let s = stop.clone();
         let t = tracker.clone();
-        tracker.spawn(async move { accept_loop(socket, r, s, t).await });
-        ListenerTask { arn, routes, stop }
+        let l = socket.clone();
+        tracker.spawn(async move { accept_loop(l, r, s, t).await });
+        ListenerTask { arn, routes, stop, socket }
     }
 }
 
-async fn accept_loop(socket: TcpListener, routes: Arc<ArcSwap<ListenerRoutes>>, stop: CancellationToken, tracker: TaskTracker) {
+async fn accept_loop(socket: Arc<TcpListener>, routes: Arc<ArcSwap<ListenerRoutes>>, stop: CancellationToken, tracker: TaskTracker) {
     loop {
         let (stream, peer) = tokio::select! {
             r = socket.accept() => match r {

@@ -85,6 +85,12 @@ pub struct TargetGroupRoute {
     pub passive_failures: u32,
     /// Protocol to targets.
     pub protocol: TargetProtocol,
+    /// Layer-4 groups: `proxy_protocol_v2.enabled` (a PROXY protocol v2 header before the
+    /// first byte to the target).
+    pub proxy_protocol_v2: bool,
+    /// TLS target groups: the client configuration toward targets (no certificate
+    /// verification, as NLB).
+    pub target_tls: Option<Arc<rustls::ClientConfig>>,
 }
 
 /// A `forward` action: one target group, or several with weights.

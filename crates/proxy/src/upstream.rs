@@ -146,6 +146,9 @@ pub struct Upstream {
     closing: AtomicBool,
     next_id: AtomicU64,
     live: Registry,
+    /// Cancelled to close the layer-4 relays and UDP flows to this target (end of the
+    /// deregistration delay with `deregistration_delay.connection_termination.enabled`).
+    l4_cut: tokio_util::sync::CancellationToken,
     /// The multiplexed HTTP/2 connection, for `HTTP2`/`GRPC` target groups.
     h2: tokio::sync::Mutex<Option<hyper::client::conn::http2::SendRequest<crate::h2::ProxyBody>>>,
 }
@@ -168,6 +171,7 @@ impl Upstream {
             closing: AtomicBool::new(false),
             next_id: AtomicU64::new(0),
             live: Arc::new(Mutex::new(HashMap::new())),
+            l4_cut: tokio_util::sync::CancellationToken::new(),
             h2: tokio::sync::Mutex::new(None),
         }
     }
@@ -250,6 +254,22 @@ impl Upstream {
         for s in self.live.lock().values() {
             let _ = s.shutdown(std::net::Shutdown::Both);
         }
+    }
+
+    /// The token every layer-4 relay and UDP flow to this target watches.
+    pub fn l4_cut(&self) -> &tokio_util::sync::CancellationToken {
+        &self.l4_cut
+    }
+
+    /// Watches `previous`'s layer-4 token instead of a fresh one, so relays opened before a
+    /// target's runtime was rebuilt are still closed when its draining ends.
+    pub fn share_l4_cut(&mut self, previous: &Upstream) {
+        self.l4_cut = previous.l4_cut.clone();
+    }
+
+    /// Closes every layer-4 relay and UDP flow to this target.
+    pub fn close_l4(&self) {
+        self.l4_cut.cancel();
     }
 
     async fn connect(&self) -> Result<UpstreamConn, ConnectError> {

@@ -10,13 +10,28 @@
 //! - `/burn?seconds=N&threads=T`: burns T cores (default 1, at most 8) for N seconds (at most
 //!   300) on other threads;
 //! - `/echo`: a JSON object with the request's method, path, query, headers and body length;
-//! - `/status`, `/health`, `/no-auth/status`, `/?action=stat`: `200 OK` unless switched with
+//! - `/status`, `/health`, `/no-auth/status`: `200 OK` unless switched with
 //!   `POST /control/health?code=N` (which also applies to the health listener);
+//! - `/?action=stat` (the WebRTC server's statistics page, also a health check): the same
+//!   status, body JSON `{"name":…,"websockets":N}`, N the WebSocket connections open now;
 //! - `/sleep?ms=N`: answers after N milliseconds;
 //! - `/reset`: closes the connection without answering;
 //! - `/stats`: JSON `{"name":…,"requests":N}`, N counting requests on the main listener;
 //! - `/setcookie?name=N`: sets cookie `N=<name>` (for application-cookie stickiness);
 //! - `/ws`: a WebSocket that echoes every message, prefixed with `<name>:`.
+//!
+//! Layer-4 modes, next to the HTTP listener (which then serves health checks):
+//!
+//! - `--tcp-echo IP:PORT` (prints `tcp-echo <addr>`): a line echo. Each line comes back as
+//!   sent, except `whoami`, answered with `<name>` (or `<name> <client-ip>:<client-port>` with
+//!   `--proxy-protocol`); a partial last line is echoed at the end of stream. It honours
+//!   half-close: after the client's end of stream it still writes `bye <bytes-received>\n`, then
+//!   closes.
+//! - `--udp-echo IP:PORT` (prints `udp-echo <addr>`): answers each datagram with
+//!   `<name> <datagram>` (with `--proxy-protocol`, `<name> <client-ip>:<client-port> <datagram>`
+//!   after removing the header each datagram carries).
+//! - `--proxy-protocol`: both echoes expect a PROXY protocol v2 header first, parsed with the
+//!   third-party `ppp` crate; a connection without one is closed.
 
 #![forbid(unsafe_code)]
 
@@ -37,6 +52,8 @@ struct Shared {
     reset_all: bool,
     health_code: AtomicU16,
     requests: AtomicU64,
+    /// WebSocket connections open now (the WebRTC server's statistics page shows them).
+    websockets: AtomicU64,
 }
 
 fn arg(args: &[String], flag: &str) -> Option<String> {
@@ -64,8 +81,11 @@ async fn handle(req: Request<Incoming>, s: Rc<Shared>, health_only: bool) -> Res
         return Err(std::io::Error::new(std::io::ErrorKind::ConnectionReset, "--reset-all"));
     }
     if is_health {
-        let code = s.health_code.load(Ordering::Relaxed);
-        return Ok(text(StatusCode::from_u16(code).unwrap_or(StatusCode::OK), "OK\n"));
+        let code = StatusCode::from_u16(s.health_code.load(Ordering::Relaxed)).unwrap_or(StatusCode::OK);
+        if query == "action=stat" {
+            return Ok(text(code, serde_json::json!({"name": s.name, "websockets": s.websockets.load(Ordering::Relaxed)}).to_string()));
+        }
+        return Ok(text(code, "OK\n"));
     }
     let mut r = match path.as_str() {
         "/echo" => {
@@ -105,7 +125,7 @@ async fn handle(req: Request<Incoming>, s: Rc<Shared>, health_only: bool) -> Res
             text(StatusCode::OK, format!("{} burning {threads} thread(s) for {secs}s\n", s.name))
         }
         "/reset" => return Err(std::io::Error::new(std::io::ErrorKind::ConnectionReset, "asked to reset")),
-        "/ws" => return Ok(websocket(req, s.name.clone())),
+        "/ws" => return Ok(websocket(req, s.clone())),
         "/setcookie" => {
             let cookie = query_param(&query, "name").unwrap_or("SESSION");
             let mut r = text(StatusCode::OK, format!("{}\n", s.name));
@@ -129,7 +149,7 @@ async fn handle(req: Request<Incoming>, s: Rc<Shared>, health_only: bool) -> Res
 }
 
 /// Answers a WebSocket handshake (RFC 6455 §4.2.2) and echoes messages until the peer closes.
-fn websocket(mut req: Request<Incoming>, name: String) -> Response<Full<Bytes>> {
+fn websocket(mut req: Request<Incoming>, s: Rc<Shared>) -> Response<Full<Bytes>> {
     let Some(key) = req.headers().get("sec-websocket-key").cloned() else {
         return text(StatusCode::BAD_REQUEST, "not a websocket request\n");
     };
@@ -138,6 +158,8 @@ fn websocket(mut req: Request<Incoming>, name: String) -> Response<Full<Bytes>> 
     tokio::task::spawn_local(async move {
         use futures_util::{SinkExt, StreamExt};
         let Ok(upgraded) = upgrade.await else { return };
+        let name = &s.name;
+        s.websockets.fetch_add(1, Ordering::Relaxed);
         let mut ws = tokio_tungstenite::WebSocketStream::from_raw_socket(TokioIo::new(upgraded), tokio_tungstenite::tungstenite::protocol::Role::Server, None).await;
         while let Some(Ok(msg)) = ws.next().await {
             let reply = match msg {
@@ -150,6 +172,7 @@ fn websocket(mut req: Request<Incoming>, name: String) -> Response<Full<Bytes>> 
                 break;
             }
         }
+        s.websockets.fetch_sub(1, Ordering::Relaxed);
     });
     let mut r = Response::new(Full::new(Bytes::new()));
     *r.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
@@ -211,6 +234,98 @@ fn self_signed(name: &str) -> tokio_rustls::TlsAcceptor {
     tokio_rustls::TlsAcceptor::from(std::sync::Arc::new(cfg))
 }
 
+/// The client address a PROXY protocol v2 header names, and the header's length. `Ok(None)`
+/// while more bytes are needed.
+fn parse_proxy_header(bytes: &[u8]) -> Result<Option<(SocketAddr, usize)>, String> {
+    match ppp::v2::Header::try_from(bytes) {
+        Ok(h) => {
+            let client = match h.addresses {
+                ppp::v2::Addresses::IPv4(a) => SocketAddr::new(a.source_address.into(), a.source_port),
+                ppp::v2::Addresses::IPv6(a) => SocketAddr::new(a.source_address.into(), a.source_port),
+                other => return Err(format!("unsupported addresses {other:?}")),
+            };
+            Ok(Some((client, h.len())))
+        }
+        Err(ppp::v2::ParseError::Incomplete(_) | ppp::v2::ParseError::Partial(_, _)) => Ok(None),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+/// One TCP echo connection (see the module documentation).
+async fn tcp_echo(mut stream: tokio::net::TcpStream, peer: SocketAddr, name: Rc<String>, proxy_protocol: bool) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut buf: Vec<u8> = Vec::new();
+    let mut chunk = [0u8; 16 * 1024];
+    let mut client = peer;
+    if proxy_protocol {
+        loop {
+            match parse_proxy_header(&buf) {
+                Ok(Some((addr, len))) => {
+                    client = addr;
+                    buf.drain(..len);
+                    break;
+                }
+                Ok(None) => {}
+                Err(e) => {
+                    eprintln!("tcp-echo: bad PROXY header from {peer}: {e}");
+                    return;
+                }
+            }
+            match stream.read(&mut chunk).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => buf.extend_from_slice(&chunk[..n]),
+            }
+        }
+    }
+    let mut received = buf.len() as u64;
+    loop {
+        while let Some(i) = buf.iter().position(|&b| b == b'\n') {
+            let line: Vec<u8> = buf.drain(..=i).collect();
+            let reply = if &line[..line.len() - 1] == b"whoami" {
+                if proxy_protocol { format!("{name} {client}\n").into_bytes() } else { format!("{name}\n").into_bytes() }
+            } else {
+                line
+            };
+            if stream.write_all(&reply).await.is_err() {
+                return;
+            }
+        }
+        match stream.read(&mut chunk).await {
+            Ok(0) => break,
+            Ok(n) => {
+                received += n as u64;
+                buf.extend_from_slice(&chunk[..n]);
+            }
+            Err(_) => return,
+        }
+    }
+    // The client half-closed: answer after its end of stream, then close.
+    let _ = stream.write_all(&buf).await;
+    let _ = stream.write_all(format!("bye {received}\n").as_bytes()).await;
+    let _ = stream.shutdown().await;
+}
+
+/// The UDP echo (see the module documentation).
+async fn udp_echo(socket: tokio::net::UdpSocket, name: Rc<String>, proxy_protocol: bool) {
+    let mut buf = vec![0u8; 65_536];
+    loop {
+        let Ok((n, peer)) = socket.recv_from(&mut buf).await else { continue };
+        let mut reply = format!("{name} ").into_bytes();
+        let mut payload = &buf[..n];
+        if proxy_protocol {
+            match parse_proxy_header(payload) {
+                Ok(Some((client, len))) => {
+                    reply.extend_from_slice(format!("{client} ").as_bytes());
+                    payload = &payload[len..];
+                }
+                _ => continue,
+            }
+        }
+        reply.extend_from_slice(payload);
+        let _ = socket.send_to(&reply, peer).await;
+    }
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let listen: SocketAddr = arg(&args, "--listen").unwrap_or_else(|| "127.0.0.1:0".into()).parse().expect("--listen IP:PORT");
@@ -218,16 +333,37 @@ fn main() {
     let name = arg(&args, "--name").unwrap_or_else(|| listen.ip().to_string());
     let reset_all = args.iter().any(|a| a == "--reset-all");
     let tls = args.iter().any(|a| a == "--tls").then(|| self_signed(&listen.ip().to_string()));
+    let tcp_echo_addr: Option<SocketAddr> = arg(&args, "--tcp-echo").map(|a| a.parse().expect("--tcp-echo IP:PORT"));
+    let udp_echo_addr: Option<SocketAddr> = arg(&args, "--udp-echo").map(|a| a.parse().expect("--udp-echo IP:PORT"));
+    let proxy_protocol = args.iter().any(|a| a == "--proxy-protocol");
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
     let local = tokio::task::LocalSet::new();
     local.block_on(&rt, async move {
-        let s = Rc::new(Shared { name, reset_all, health_code: AtomicU16::new(200), requests: AtomicU64::new(0) });
+        let echo_name = Rc::new(name.clone());
+        let s = Rc::new(Shared { name, reset_all, health_code: AtomicU16::new(200), requests: AtomicU64::new(0), websockets: AtomicU64::new(0) });
         let main = TcpListener::bind(listen).await.expect("bind --listen");
         println!("listening {}", main.local_addr().expect("addr"));
         if let Some(h) = health_listen {
             let hl = TcpListener::bind(h).await.expect("bind --health-listen");
             println!("health {}", hl.local_addr().expect("addr"));
             tokio::task::spawn_local(serve(hl, s.clone(), true, tls.clone()));
+        }
+        if let Some(a) = tcp_echo_addr {
+            let l = TcpListener::bind(a).await.expect("bind --tcp-echo");
+            println!("tcp-echo {}", l.local_addr().expect("addr"));
+            let name = echo_name.clone();
+            tokio::task::spawn_local(async move {
+                loop {
+                    let Ok((stream, peer)) = l.accept().await else { continue };
+                    let _ = stream.set_nodelay(true);
+                    tokio::task::spawn_local(tcp_echo(stream, peer, name.clone(), proxy_protocol));
+                }
+            });
+        }
+        if let Some(a) = udp_echo_addr {
+            let u = tokio::net::UdpSocket::bind(a).await.expect("bind --udp-echo");
+            println!("udp-echo {}", u.local_addr().expect("addr"));
+            tokio::task::spawn_local(udp_echo(u, echo_name.clone(), proxy_protocol));
         }
         use std::io::Write;
         let _ = std::io::stdout().flush();
