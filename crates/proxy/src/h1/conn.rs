@@ -73,13 +73,13 @@ pub async fn serve<C: ClientIo + 'static>(mut io: C, peer: SocketAddr, routes: A
     let mut buf = Buf::new();
     let mut first = true;
     loop {
-        let r = routes.load_full();
         if buf.is_empty() {
             buf.release();
+            let idle_timeout = routes.load().idle_timeout;
             let ready = tokio::select! {
                 biased;
                 _ = stop.cancelled() => return,
-                res = tokio::time::timeout(r.idle_timeout, async {
+                res = tokio::time::timeout(idle_timeout, async {
                     if first { io.wait_first_byte().await } else { io.wait_readable().await }
                 }) => res,
             };
@@ -93,6 +93,9 @@ pub async fn serve<C: ClientIo + 'static>(mut io: C, peer: SocketAddr, routes: A
             }
             first = false;
         }
+        // Loaded once the request is there: a kept-alive connection idle across a configuration
+        // change (a new rule, a stickiness policy) serves its next request with the new routes.
+        let r = routes.load_full();
         // The request's work is boxed, so an idle connection's task holds only this loop's
         // small state, not the deepest await point of request handling.
         let keep = Box::pin(request(&mut io, &mut buf, &r, peer, &stop, started)).await;
