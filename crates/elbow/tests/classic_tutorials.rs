@@ -279,3 +279,53 @@ impl KeepAliveClient {
         self.opened.load(std::sync::atomic::Ordering::Relaxed)
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn classic_lb_cookie_stickiness_on_an_http_listener_uses_awselb() {
+    let elbow = Elbow::start();
+    let (_, subnets) = default_network(&elbow);
+    let port = free_port("127.100.0.1");
+    let ud = format!("#!/bin/sh\nexec {} --listen \"$ELBOW_PRIVATE_IP:{port}\" --name \"$ELBOW_INSTANCE_ID\"\n", bin("elbow-test-backend").display());
+    let r = elbow.aws(&["ec2", "run-instances", "--image-id", "ami-0elbow0000000001", "--count", "2", "--subnet-id", &subnets[0], "--user-data", &ud]).unwrap();
+    let ids: Vec<String> = r["Instances"].as_array().unwrap().iter().map(|i| i["InstanceId"].as_str().unwrap().to_string()).collect();
+    let lb_port = free_port("127.0.0.1");
+    elbow.aws(&["elb", "create-load-balancer", "--load-balancer-name", "sticky", "--listeners", &format!("Protocol=HTTP,LoadBalancerPort={lb_port},InstanceProtocol=HTTP,InstancePort={port}"), "--subnets", &subnets[0]]).unwrap();
+    elbow.aws(&["elb", "configure-health-check", "--load-balancer-name", "sticky", "--health-check", &format!("Target=HTTP:{port}/status,Interval=5,Timeout=2,UnhealthyThreshold=2,HealthyThreshold=2")]).unwrap();
+    elbow.aws(&["elb", "register-instances-with-load-balancer", "--load-balancer-name", "sticky", "--instances", &ids[0], &ids[1]]).unwrap();
+    eventually(Duration::from_secs(60), "both instances InService", || {
+        let h = instance_health(&elbow, "sticky");
+        async move { (h.len() == 2 && h.values().all(|(s, _, _)| s == "InService")).then_some(()) }
+    })
+    .await;
+
+    // Without a policy, requests spread over both instances.
+    let http = HttpClient::new();
+    let url = format!("http://127.0.0.1:{lb_port}/");
+    let mut seen = std::collections::BTreeSet::new();
+    for _ in 0..10 {
+        seen.insert(http.get(&url).await.unwrap().body.trim().to_string());
+    }
+    assert_eq!(seen.len(), 2, "{seen:?}");
+
+    // The tutorial's step 2.8: stickiness on the HTTP port.
+    let bad = elbow.aws(&["elb", "set-load-balancer-policies-of-listener", "--load-balancer-name", "sticky", "--load-balancer-port", &lb_port.to_string(), "--policy-names", "nope"]).unwrap_err();
+    assert_eq!(bad.code, "PolicyNotFound", "{bad:?}");
+    elbow.aws(&["elb", "create-lb-cookie-stickiness-policy", "--load-balancer-name", "sticky", "--policy-name", "sticky-1h", "--cookie-expiration-period", "3600"]).unwrap();
+    elbow.aws(&["elb", "set-load-balancer-policies-of-listener", "--load-balancer-name", "sticky", "--load-balancer-port", &lb_port.to_string(), "--policy-names", "sticky-1h"]).unwrap();
+    let first = eventually(Duration::from_secs(10), "an AWSELB cookie", || {
+        let http = &http;
+        let url = url.clone();
+        async move {
+            let r = http.get(&url).await.ok()?;
+            let cookie = r.headers.get_all("set-cookie").iter().filter_map(|v| v.to_str().ok()).find(|v| v.starts_with("AWSELB="))?.to_string();
+            Some((r.body.trim().to_string(), cookie.split(';').next().unwrap().to_string()))
+        }
+    })
+    .await;
+    let (instance, cookie) = first;
+    for _ in 0..10 {
+        let r = http.get_with(&url, &[("cookie", &cookie)]).await.unwrap();
+        assert_eq!(r.body.trim(), instance, "the AWSELB cookie keeps the client on one instance");
+        assert!(r.headers.get_all("set-cookie").iter().all(|v| !v.to_str().unwrap_or_default().starts_with("AWSALB")), "a classic load balancer sets no ALB cookies");
+    }
+}

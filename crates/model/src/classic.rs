@@ -245,6 +245,10 @@ impl ClassicLoadBalancer {
     }
 }
 
+/// A target-group attribute only [`expand`] sets (the API refuses unknown `elbow.` keys): the
+/// group's stickiness cookie is ELB's `AWSELB` rather than ALB's `AWSALB`/`AWSALBAPP-0`.
+pub const CLASSIC_COOKIE_ATTRIBUTE: &str = "elbow.stickiness.classic_cookie";
+
 /// The ARN of the instance target group that [`expand`] makes for `lb`'s listener on
 /// `load_balancer_port`: health verdicts of its instances live under this ARN in the
 /// [`crate::HealthTable`] (`DescribeInstanceHealth` reads them there).
@@ -399,12 +403,14 @@ fn as_target_group(lb: &ClassicLoadBalancer, l: &ClassicListener) -> crate::Targ
                 // session; the longest lb_cookie duration stands in for that.
                 let secs = p.attribute("CookieExpirationPeriod").and_then(|v| v.parse::<u64>().ok()).filter(|s| *s > 0).unwrap_or(604_800).min(604_800);
                 attributes.insert("stickiness.enabled".into(), "true".into());
+                attributes.insert(CLASSIC_COOKIE_ATTRIBUTE.into(), "true".into());
                 attributes.insert("stickiness.type".into(), "lb_cookie".into());
                 attributes.insert("stickiness.lb_cookie.duration_seconds".into(), secs.to_string());
             }
             "AppCookieStickinessPolicyType" => {
                 if let Some(name) = p.attribute("CookieName") {
                     attributes.insert("stickiness.enabled".into(), "true".into());
+                    attributes.insert(CLASSIC_COOKIE_ATTRIBUTE.into(), "true".into());
                     attributes.insert("stickiness.type".into(), "app_cookie".into());
                     attributes.insert("stickiness.app_cookie.cookie_name".into(), name.to_string());
                     attributes.insert("stickiness.app_cookie.duration_seconds".into(), "604800".into());

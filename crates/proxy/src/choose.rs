@@ -8,7 +8,7 @@ use std::sync::Arc;
 use balancer::Target;
 
 use crate::routing::{ForwardRoute, HashOn, Stickiness, TargetGroupRoute};
-use crate::sticky::{self, AWSALB, AWSALBAPP, AWSALBCORS, AWSALBTG, AWSALBTGCORS, Binding};
+use crate::sticky::{self, AWSALB, AWSALBAPP, AWSALBCORS, AWSALBTG, AWSALBTGCORS, AWSELB, Binding};
 use crate::upstream::Upstream;
 
 /// The parts of a request that choosing a target reads.
@@ -52,7 +52,8 @@ pub(crate) fn choose_group<'a>(fwd: &'a ForwardRoute, facts: &dyn RequestCookies
 /// The target a valid stickiness cookie names, if it is still routable.
 pub(crate) fn sticky_target<'a>(group: &'a TargetGroupRoute, facts: &dyn RequestCookies, key: &sticky::CookieKey, now: u64) -> Option<&'a Arc<Target<Upstream>>> {
     let (cookie, window) = match group.stickiness.as_ref()? {
-        Stickiness::LbCookie { duration } => (facts.cookie(AWSALB).or_else(|| facts.cookie(AWSALBCORS))?, *duration),
+        Stickiness::LbCookie { duration, classic: true } | Stickiness::AppCookie { duration, classic: true, .. } => (facts.cookie(AWSELB)?, *duration),
+        Stickiness::LbCookie { duration, classic: false } => (facts.cookie(AWSALB).or_else(|| facts.cookie(AWSALBCORS))?, *duration),
         Stickiness::AppCookie { duration, .. } => (facts.cookie(AWSALBAPP)?, *duration),
     };
     let (Binding::Target { group: g, addr }, issued) = key.open(cookie)? else { return None };
@@ -84,13 +85,33 @@ pub(crate) struct CookiePlan {
     pub app_cookie: Option<String>,
     /// Target-group stickiness: `AWSALBTG`/`AWSALBTGCORS` naming this group.
     pub group: Option<u64>,
+    /// A Classic Load Balancer's stickiness: the target cookie is `AWSELB`.
+    pub classic: bool,
+}
+
+impl CookiePlan {
+    /// The plan for a request `fwd` sends to `group`; the target is filled in once chosen.
+    pub(crate) fn new(group: &TargetGroupRoute, fwd: &ForwardRoute) -> CookiePlan {
+        CookiePlan {
+            target: None,
+            lb_cookie: matches!(group.stickiness, Some(Stickiness::LbCookie { .. })),
+            app_cookie: match &group.stickiness {
+                Some(Stickiness::AppCookie { name, .. }) => Some(name.clone()),
+                _ => None,
+            },
+            group: (fwd.groups.len() > 1 && fwd.group_stickiness.is_some()).then_some(group.id),
+            classic: matches!(group.stickiness, Some(Stickiness::LbCookie { classic: true, .. } | Stickiness::AppCookie { classic: true, .. })),
+        }
+    }
 }
 
 pub(crate) fn cookie_lines(plan: &CookiePlan, key: &sticky::CookieKey, response_sets_app_cookie: bool, now: u64) -> Vec<u8> {
     let mut out = Vec::new();
     if let Some((group, addr)) = plan.target {
         let value = key.seal(Binding::Target { group, addr }, now);
-        if plan.lb_cookie {
+        if plan.classic && (plan.lb_cookie || response_sets_app_cookie) {
+            sticky::write_set_cookie(&mut out, AWSELB, &value, false);
+        } else if plan.lb_cookie {
             sticky::write_set_cookie(&mut out, AWSALB, &value, false);
             sticky::write_set_cookie(&mut out, AWSALBCORS, &value, true);
         } else if plan.app_cookie.is_some() && response_sets_app_cookie {

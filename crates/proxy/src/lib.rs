@@ -663,9 +663,11 @@ impl Proxy {
             slow_start: Some(secs("slow_start.duration_seconds")).filter(|d| !d.is_zero()),
             consistent_hash: hash != HashOn::None,
         };
+        // Set only by classic::expand, so read raw (it has no definition among the attributes).
+        let classic = tg.attributes.get(model::classic::CLASSIC_COOKIE_ATTRIBUTE).is_some_and(|v| v == "true");
         let stickiness = (!layer4 && attr("stickiness.enabled") == "true").then(|| match attr("stickiness.type").as_str() {
-            "app_cookie" => Stickiness::AppCookie { name: attr("stickiness.app_cookie.cookie_name"), duration: secs("stickiness.app_cookie.duration_seconds") },
-            _ => Stickiness::LbCookie { duration: secs("stickiness.lb_cookie.duration_seconds") },
+            "app_cookie" => Stickiness::AppCookie { name: attr("stickiness.app_cookie.cookie_name"), duration: secs("stickiness.app_cookie.duration_seconds"), classic },
+            _ => Stickiness::LbCookie { duration: secs("stickiness.lb_cookie.duration_seconds"), classic },
         });
         let protocol = match tg.protocol_version {
             Some(model::ProtocolVersion::Http2) => TargetProtocol::Http2 { grpc: false },

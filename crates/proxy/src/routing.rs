@@ -31,6 +31,8 @@ pub enum Stickiness {
     LbCookie {
         /// `stickiness.lb_cookie.duration_seconds`.
         duration: Duration,
+        /// A Classic Load Balancer's policy: the cookie is `AWSELB`, without a CORS copy.
+        classic: bool,
     },
     /// `app_cookie`: cookie `AWSALBAPP-0`, issued when the target sets cookie `name`.
     AppCookie {
@@ -38,6 +40,8 @@ pub enum Stickiness {
         name: String,
         /// `stickiness.app_cookie.duration_seconds`.
         duration: Duration,
+        /// A Classic Load Balancer's policy: the cookie is `AWSELB`.
+        classic: bool,
     },
 }
 

@@ -16,6 +16,8 @@ pub const AWSALB: &str = "AWSALB";
 pub const AWSALBCORS: &str = "AWSALBCORS";
 /// Application-based stickiness.
 pub const AWSALBAPP: &str = "AWSALBAPP-0";
+/// Classic Load Balancer stickiness, duration-based and application-controlled alike.
+pub const AWSELB: &str = "AWSELB";
 /// Target-group stickiness of a weighted forward.
 pub const AWSALBTG: &str = "AWSALBTG";
 /// The `SameSite=None; Secure` copy of [`AWSALBTG`].

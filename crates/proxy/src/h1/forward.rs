@@ -17,7 +17,7 @@ use super::facts::H1Facts;
 use super::head::{Framing, Method, RequestHead};
 use super::rewrite;
 use crate::choose::{CookiePlan, choose_group, cookie_lines, epoch_secs, hash_of, sticky_target};
-use crate::routing::{ForwardRoute, ListenerRoutes, Stickiness};
+use crate::routing::{ForwardRoute, ListenerRoutes};
 use crate::sticky;
 use crate::upstream::{ConnectError, Upstream};
 
@@ -36,15 +36,7 @@ pub async fn forward<C: ClientIo>(io: &mut C, buf: &mut Buf, head: &RequestHead,
         return respond_error(io, 503, r, keep && !has_body).await;
     };
     target.health.count_request();
-    let mut plan = CookiePlan {
-        target: None,
-        lb_cookie: matches!(group.stickiness, Some(Stickiness::LbCookie { .. })),
-        app_cookie: match &group.stickiness {
-            Some(Stickiness::AppCookie { name, .. }) => Some(name.clone()),
-            _ => None,
-        },
-        group: (fwd.groups.len() > 1 && fwd.group_stickiness.is_some()).then_some(group.id),
-    };
+    let mut plan = CookiePlan::new(&group, fwd);
     if let crate::routing::TargetProtocol::Http2 { grpc } = group.protocol {
         if grpc {
             // ALB: an HTTP/1.1 request to a gRPC target group is 464.

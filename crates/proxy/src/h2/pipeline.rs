@@ -15,7 +15,7 @@ use super::headers::{rewrite_request, strip_hop_by_hop};
 use super::to_h1::Failure;
 use super::{ProxyBody, to_h1, to_h2};
 use crate::choose::{CookiePlan, choose_group, cookie_lines, epoch_secs, hash_of, sticky_target};
-use crate::routing::{ForwardRoute, ListenerRoutes, RouteAction, Stickiness, TargetProtocol};
+use crate::routing::{ForwardRoute, ListenerRoutes, RouteAction, TargetProtocol};
 
 fn full(b: impl Into<Bytes>) -> ProxyBody {
     Full::new(b.into()).map_err(|never| match never {}).boxed_unsync()
@@ -164,15 +164,7 @@ async fn forward(mut parts: http::request::Parts, body: Incoming, r: &ListenerRo
     target.report_success();
     let (mut rparts, rbody) = response.into_parts();
     strip_hop_by_hop(&mut rparts.headers, false);
-    let plan = CookiePlan {
-        target: group.stickiness.as_ref().map(|_| (group.id, target.addr)),
-        lb_cookie: matches!(group.stickiness, Some(Stickiness::LbCookie { .. })),
-        app_cookie: match &group.stickiness {
-            Some(Stickiness::AppCookie { name, .. }) => Some(name.clone()),
-            _ => None,
-        },
-        group: (fwd.groups.len() > 1 && fwd.group_stickiness.is_some()).then_some(group.id),
-    };
+    let plan = CookiePlan { target: group.stickiness.as_ref().map(|_| (group.id, target.addr)), ..CookiePlan::new(&group, fwd) };
     let sets_app = plan.app_cookie.as_deref().is_some_and(|n| rparts.headers.get_all(http::header::SET_COOKIE).iter().any(|v| crate::sticky::sets_cookie(v.as_bytes(), n)));
     let lines = cookie_lines(&plan, &r.cookie_key, sets_app, now);
     for line in lines.split(|b| *b == b'\n').filter(|l| !l.is_empty()) {
