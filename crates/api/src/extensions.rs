@@ -1,7 +1,8 @@
 //! elbow's own read-only endpoints under `/_elbow/` on the API address (no AWS equivalent):
 //!
 //! - `GET /_elbow/targets`: every registered target of every region as JSON — target group ARN,
-//!   id, port, health state and reason, `websockets` (WebSocket connections open to it now) and
+//!   id, port, health state and reason, `websockets` (WebSocket connections open to it now),
+//!   `connections` (TCP/TLS/UDP-flow connections of layer-4 listeners open to it now) and
 //!   `requests` (requests routed to it since it was registered). Classic load balancers' instances
 //!   appear under their listeners' instance target groups (`<lb-arn>/listener/<port>/instances`).
 
@@ -49,6 +50,7 @@ fn targets(api: &Api) -> serde_json::Value {
                     "reason": health.as_ref().and_then(|h| h.reason.map(|r| r.as_str())),
                     "websockets": cell.as_ref().map(|c| c.websockets()).unwrap_or(0),
                     "requests": cell.as_ref().map(|c| c.requests()).unwrap_or(0),
+                    "connections": cell.as_ref().map(|c| c.connections()).unwrap_or(0),
                 }));
             }
         }

@@ -105,6 +105,17 @@ async fn webrtc_websockets_over_a_classic_tcp_listener_with_the_health_check_on_
         assert_eq!(v["websockets"].as_u64(), Some(spread[id] as u64), "stats of {id}: {v}");
     }
 
+    // elbow counts the same spread: open connections per instance of the TCP listener.
+    let targets: Value = serde_json::from_str(&http.get(&format!("{}/_elbow/targets", elbow.endpoint)).await.unwrap().body).unwrap();
+    let counted: BTreeMap<String, usize> = targets["targets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["target_group_arn"].as_str().is_some_and(|a| a.contains(":loadbalancer/webrtc/")))
+        .map(|t| (t["id"].as_str().unwrap().to_string(), t["connections"].as_u64().unwrap() as usize))
+        .collect();
+    assert_eq!(counted, spread, "{targets}");
+
     // The first instance's health endpoint fails: OutOfService with the reason, no new
     // connections to it, while its open connection keeps working.
     let (sick, well) = (&ids[0], &ids[1]);
