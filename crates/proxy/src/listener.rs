@@ -37,6 +37,18 @@ impl ListenerTask {
 }
 
 async fn accept_loop(socket: Arc<TcpListener>, routes: Arc<ArcSwap<ListenerRoutes>>, stop: CancellationToken, tracker: TaskTracker) {
+    let s = stop.clone();
+    accept_each(socket, stop, tracker, move |stream, peer| serve_connection(stream, peer, routes.clone(), s.clone())).await;
+}
+
+/// Accepts connections on `socket` until `stop`, each served by its own task `serve(stream,
+/// peer)` under `tracker`; `TCP_NODELAY` is set, and accept errors (EMFILE and friends) back
+/// off for 20 ms instead of spinning.
+pub(crate) async fn accept_each<F, Fut>(socket: Arc<TcpListener>, stop: CancellationToken, tracker: TaskTracker, serve: F)
+where
+    F: Fn(TcpStream, SocketAddr) -> Fut,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
     loop {
         let (stream, peer) = tokio::select! {
             r = socket.accept() => match r {
@@ -51,7 +63,7 @@ async fn accept_loop(socket: Arc<TcpListener>, routes: Arc<ArcSwap<ListenerRoute
             _ = stop.cancelled() => break,
         };
         let _ = stream.set_nodelay(true);
-        tracker.spawn(serve_connection(stream, peer, routes.clone(), stop.clone()));
+        tracker.spawn(serve(stream, peer));
     }
 }
 

@@ -112,21 +112,30 @@ impl ClientIo for TlsClient {
     }
 }
 
+/// The server side of a TLS handshake on `stream`, bounded by [`HANDSHAKE_TIMEOUT`]; `None`
+/// (logged at debug) if it fails or times out. HTTPS and TLS listeners share it.
+pub(crate) async fn handshake(stream: TcpStream, peer: SocketAddr, config: Arc<rustls::ServerConfig>) -> Option<tokio_rustls::server::TlsStream<TcpStream>> {
+    let accept = tokio_rustls::TlsAcceptor::from(config).accept(stream);
+    match tokio::time::timeout(HANDSHAKE_TIMEOUT, accept).await {
+        Ok(Ok(s)) => Some(s),
+        Ok(Err(e)) => {
+            tracing::debug!(%peer, error = %e, "TLS handshake failed");
+            None
+        }
+        Err(_) => {
+            tracing::debug!(%peer, "TLS handshake timed out");
+            None
+        }
+    }
+}
+
 /// Serves one connection of an HTTPS listener: handshake with `config`, then HTTP/2 or
 /// HTTP/1.1 by ALPN. A failed or slow handshake just closes the connection.
 pub(crate) async fn serve(stream: TcpStream, peer: SocketAddr, config: Arc<rustls::ServerConfig>, routes: Arc<ArcSwap<ListenerRoutes>>, stop: CancellationToken) {
-    let accept = tokio_rustls::TlsAcceptor::from(config).accept(stream);
     let tls = tokio::select! {
-        r = tokio::time::timeout(HANDSHAKE_TIMEOUT, accept) => match r {
-            Ok(Ok(s)) => s,
-            Ok(Err(e)) => {
-                tracing::debug!(%peer, error = %e, "TLS handshake failed");
-                return;
-            }
-            Err(_) => {
-                tracing::debug!(%peer, "TLS handshake timed out");
-                return;
-            }
+        r = handshake(stream, peer, config) => match r {
+            Some(s) => s,
+            None => return,
         },
         _ = stop.cancelled() => return,
     };

@@ -18,25 +18,9 @@ use tokio_util::task::TaskTracker;
 use super::bidirectional::{self, Outcome};
 use super::proxy_protocol::{ProxyHeader, Transport};
 use super::{Counted, L4Routes};
-use crate::tls_listener::HANDSHAKE_TIMEOUT;
 
 pub(crate) async fn accept_loop(socket: Arc<TcpListener>, routes: Arc<ArcSwap<L4Routes>>, stop: CancellationToken, tracker: TaskTracker) {
-    loop {
-        let (stream, peer) = tokio::select! {
-            r = socket.accept() => match r {
-                Ok(x) => x,
-                Err(e) => {
-                    // EMFILE and friends: back off instead of spinning.
-                    tracing::warn!(error = %e, "accept failed");
-                    tokio::time::sleep(Duration::from_millis(20)).await;
-                    continue;
-                }
-            },
-            _ = stop.cancelled() => break,
-        };
-        let _ = stream.set_nodelay(true);
-        tracker.spawn(serve(stream, peer, routes.clone()));
-    }
+    crate::listener::accept_each(socket, stop, tracker, move |stream, peer| serve(stream, peer, routes.clone())).await;
 }
 
 /// Closes with a reset, as a client of NLB sees a target that refused.
@@ -54,21 +38,11 @@ async fn serve(stream: TcpStream, peer: SocketAddr, routes: Arc<ArcSwap<L4Routes
     }
 }
 
-/// Terminates TLS (at most [`HANDSHAKE_TIMEOUT`]), then relays the plaintext.
+/// Terminates TLS (at most [`crate::tls_listener::HANDSHAKE_TIMEOUT`]), then relays the plaintext.
 async fn serve_tls(stream: TcpStream, peer: SocketAddr, r: &L4Routes, config: Arc<rustls::ServerConfig>) {
-    let accept = tokio_rustls::TlsAcceptor::from(config).accept(stream);
-    let tls = match tokio::time::timeout(HANDSHAKE_TIMEOUT, accept).await {
-        Ok(Ok(s)) => s,
-        Ok(Err(e)) => {
-            tracing::debug!(%peer, error = %e, "TLS handshake failed");
-            return;
-        }
-        Err(_) => {
-            tracing::debug!(%peer, "TLS handshake timed out");
-            return;
-        }
-    };
-    forward(tls, peer, r).await;
+    if let Some(tls) = crate::tls_listener::handshake(stream, peer, config).await {
+        forward(tls, peer, r).await;
+    }
 }
 
 /// A client connection: plain TCP, or TLS terminated here.
