@@ -348,20 +348,21 @@ fn default_subnets(r: &RegionState, zones: &[String]) -> Result<(String, Vec<Str
     let vpc = r.ec2.default_vpc().ok_or_else(|| ModelError::InvalidConfiguration("The region has no default VPC; specify Subnets instead of AvailabilityZones".into()))?;
     let mut subnets = Vec::new();
     for z in zones {
-        if !r.ec2.zones.contains(z) {
-            return Err(ModelError::invalid("AvailabilityZones", format!("Availability Zone '{z}' is not one of this region's zones {:?}", r.ec2.zones)));
-        }
-        let s = r
-            .ec2
-            .subnets
-            .values()
-            .find(|s| s.vpc_id == vpc.id && s.default_for_az && &s.availability_zone == z)
-            .ok_or_else(|| ModelError::InvalidConfiguration(format!("The default VPC has no default subnet in Availability Zone '{z}'")))?;
+        let s = default_subnet_of_zone(r, &vpc.id, z)?.ok_or_else(|| ModelError::InvalidConfiguration(format!("The default VPC has no default subnet in Availability Zone '{z}'")))?;
         if !subnets.contains(&s.id) {
             subnets.push(s.id.clone());
         }
     }
     Ok((vpc.id.clone(), subnets))
+}
+
+/// The default subnet of zone `z` in `vpc_id`, if it has one. Errors: `ValidationError` when
+/// `z` is not a zone of the region.
+fn default_subnet_of_zone<'a>(r: &'a RegionState, vpc_id: &str, z: &str) -> Result<Option<&'a crate::ec2::Subnet>, ModelError> {
+    if !r.ec2.zones.iter().any(|x| x == z) {
+        return Err(ModelError::invalid("AvailabilityZones", format!("Availability Zone '{z}' is not one of this region's zones {:?}", r.ec2.zones)));
+    }
+    Ok(r.ec2.subnets.values().find(|s| s.vpc_id == vpc_id && s.default_for_az && s.availability_zone == z))
 }
 
 fn vpc_has_internet_gateway(r: &RegionState, vpc_id: &str) -> bool {
@@ -675,16 +676,8 @@ fn enable_zones(r: &mut RegionState, name: &str, zones: &[String]) -> Result<(),
         if all_zones.contains(z) {
             continue;
         }
-        if !r.ec2.zones.contains(z) {
-            return Err(ModelError::invalid("AvailabilityZones", format!("Availability Zone '{z}' is not one of this region's zones {:?}", r.ec2.zones)));
-        }
         // In a VPC a zone is entered through a subnet: the default subnet of the default VPC.
-        let s = r
-            .ec2
-            .subnets
-            .values()
-            .find(|s| s.vpc_id == vpc_id && s.default_for_az && &s.availability_zone == z)
-            .ok_or_else(|| ModelError::InvalidConfiguration(format!("Load balancer '{name}' is in VPC '{vpc_id}', which has no default subnet in '{z}'; use AttachLoadBalancerToSubnets")))?;
+        let s = default_subnet_of_zone(r, &vpc_id, z)?.ok_or_else(|| ModelError::InvalidConfiguration(format!("Load balancer '{name}' is in VPC '{vpc_id}', which has no default subnet in '{z}'; use AttachLoadBalancerToSubnets")))?;
         subnets.push(s.id.clone());
         all_zones.push(z.clone());
     }
