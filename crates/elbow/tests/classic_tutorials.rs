@@ -340,3 +340,38 @@ async fn classic_lb_cookie_stickiness_on_an_http_listener_uses_awselb() {
         assert!(r.headers.get_all("set-cookie").iter().all(|v| !v.to_str().unwrap_or_default().starts_with("AWSALB")), "a classic load balancer sets no ALB cookies");
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_proxy_protocol_policy_sends_version_1_to_the_back_end_port() {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
+    let elbow = Elbow::start();
+    let (_, subnets) = default_network(&elbow);
+    let (http_port, tcp_port) = (free_port("127.100.0.1"), free_port("127.100.0.1"));
+    let ud = format!(
+        "#!/bin/sh\nexec {} --listen \"$ELBOW_PRIVATE_IP:{http_port}\" --tcp-echo \"$ELBOW_PRIVATE_IP:{tcp_port}\" --proxy-protocol --name \"$ELBOW_INSTANCE_ID\"\n",
+        bin("elbow-test-backend").display()
+    );
+    let id = elbow.aws(&["ec2", "run-instances", "--image-id", "ami-0elbow0000000001", "--subnet-id", &subnets[0], "--user-data", &ud]).unwrap()["Instances"][0]["InstanceId"].as_str().unwrap().to_string();
+    let lb_port = free_port("127.0.0.1");
+    elbow.aws(&["elb", "create-load-balancer", "--load-balancer-name", "pp", "--listeners", &format!("Protocol=TCP,LoadBalancerPort={lb_port},InstanceProtocol=TCP,InstancePort={tcp_port}"), "--subnets", &subnets[0]]).unwrap();
+    elbow.aws(&["elb", "configure-health-check", "--load-balancer-name", "pp", "--health-check", &format!("Target=HTTP:{http_port}/status,Interval=5,Timeout=2,UnhealthyThreshold=2,HealthyThreshold=2")]).unwrap();
+    elbow
+        .aws(&["elb", "create-load-balancer-policy", "--load-balancer-name", "pp", "--policy-name", "EnableProxyProtocol", "--policy-type-name", "ProxyProtocolPolicyType", "--policy-attributes", "AttributeName=ProxyProtocol,AttributeValue=true"])
+        .unwrap();
+    elbow.aws(&["elb", "set-load-balancer-policies-for-backend-server", "--load-balancer-name", "pp", "--instance-port", &tcp_port.to_string(), "--policy-names", "EnableProxyProtocol"]).unwrap();
+    elbow.aws(&["elb", "register-instances-with-load-balancer", "--load-balancer-name", "pp", "--instances", &id]).unwrap();
+    eventually(Duration::from_secs(60), "the instance InService", || {
+        let h = instance_health(&elbow, "pp");
+        async move { h.values().all(|(s, _, _)| s == "InService").then_some(()).filter(|_| !h.is_empty()) }
+    })
+    .await;
+
+    // The back end parses the version 1 line (with the ppp crate) and reports the client.
+    let stream = tokio::net::TcpStream::connect(("127.0.0.1", lb_port)).await.unwrap();
+    let me = stream.local_addr().unwrap();
+    let (read, mut write) = stream.into_split();
+    write.write_all(b"whoami\n").await.unwrap();
+    let mut line = String::new();
+    tokio::time::timeout(Duration::from_secs(10), tokio::io::BufReader::new(read).read_line(&mut line)).await.expect("a reply").unwrap();
+    assert_eq!(line.trim(), format!("{id} {me}"), "the instance learns the client's address from the PROXY line");
+}

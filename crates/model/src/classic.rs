@@ -249,6 +249,11 @@ impl ClassicLoadBalancer {
 /// group's stickiness cookie is ELB's `AWSELB` rather than ALB's `AWSALB`/`AWSALBAPP-0`.
 pub const CLASSIC_COOKIE_ATTRIBUTE: &str = "elbow.stickiness.classic_cookie";
 
+/// A target-group attribute only [`expand`] sets: the back-end port has a
+/// `ProxyProtocolPolicyType` policy with `ProxyProtocol=true`, so TCP and SSL listeners send
+/// the PROXY protocol version 1 line, as Classic Load Balancers do.
+pub const PROXY_PROTOCOL_V1_ATTRIBUTE: &str = "elbow.proxy_protocol.v1";
+
 /// The ARN of the instance target group that [`expand`] makes for `lb`'s listener on
 /// `load_balancer_port`: health verdicts of its instances live under this ARN in the
 /// [`crate::HealthTable`] (`DescribeInstanceHealth` reads them there).
@@ -396,6 +401,16 @@ fn as_target_group(lb: &ClassicLoadBalancer, l: &ClassicListener) -> crate::Targ
     attributes.insert("deregistration_delay.timeout_seconds".to_string(), delay.to_string());
     // Classic draining ends with the connections closed, for TCP listeners too.
     attributes.insert("deregistration_delay.connection_termination.enabled".to_string(), "true".to_string());
+    let proxy_protocol = lb
+        .backend_server_policies
+        .get(&l.instance_port)
+        .into_iter()
+        .flatten()
+        .filter_map(|n| lb.policy(n))
+        .any(|p| p.type_name == "ProxyProtocolPolicyType" && p.attribute("ProxyProtocol").is_some_and(|v| v.eq_ignore_ascii_case("true")));
+    if proxy_protocol && !l.protocol.is_http() {
+        attributes.insert(PROXY_PROTOCOL_V1_ATTRIBUTE.to_string(), "true".to_string());
+    }
     for p in l.policy_names.iter().filter_map(|n| lb.policy(n)) {
         match p.type_name.as_str() {
             "LBCookieStickinessPolicyType" => {

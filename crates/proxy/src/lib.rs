@@ -685,6 +685,7 @@ impl Proxy {
             passive_failures: attr(attributes::ELBOW_PASSIVE_FAILURES).parse().unwrap_or(2),
             protocol,
             proxy_protocol_v2: layer4 && attr("proxy_protocol_v2.enabled") == "true",
+            proxy_protocol_v1: layer4 && tg.attributes.get(model::classic::PROXY_PROTOCOL_V1_ATTRIBUTE).is_some_and(|v| v == "true"),
             target_tls,
         }
     }

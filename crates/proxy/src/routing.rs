@@ -92,6 +92,9 @@ pub struct TargetGroupRoute {
     /// Layer-4 groups: `proxy_protocol_v2.enabled` (a PROXY protocol v2 header before the
     /// first byte to the target).
     pub proxy_protocol_v2: bool,
+    /// Layer-4 groups of Classic Load Balancers whose back-end port has a
+    /// `ProxyProtocolPolicyType` policy: the PROXY protocol version 1 line before the first byte.
+    pub proxy_protocol_v1: bool,
     /// TLS target groups: the client configuration toward targets (no certificate
     /// verification, as NLB).
     pub target_tls: Option<Arc<rustls::ClientConfig>>,

@@ -30,8 +30,9 @@
 //! - `--udp-echo IP:PORT` (prints `udp-echo <addr>`): answers each datagram with
 //!   `<name> <datagram>` (with `--proxy-protocol`, `<name> <client-ip>:<client-port> <datagram>`
 //!   after removing the header each datagram carries).
-//! - `--proxy-protocol`: both echoes expect a PROXY protocol v2 header first, parsed with the
-//!   third-party `ppp` crate; a connection without one is closed.
+//! - `--proxy-protocol`: both echoes expect a PROXY protocol header first (version 2, or for TCP
+//!   version 1 as Classic Load Balancers send), parsed with the third-party `ppp` crate; a
+//!   connection without one is closed.
 
 #![forbid(unsafe_code)]
 
@@ -234,9 +235,23 @@ fn self_signed(name: &str) -> tokio_rustls::TlsAcceptor {
     tokio_rustls::TlsAcceptor::from(std::sync::Arc::new(cfg))
 }
 
-/// The client address a PROXY protocol v2 header names, and the header's length. `Ok(None)`
-/// while more bytes are needed.
+/// The client address a PROXY protocol header (version 1 text or version 2 binary) names, and
+/// the header's length. `Ok(None)` while more bytes are needed.
 fn parse_proxy_header(bytes: &[u8]) -> Result<Option<(SocketAddr, usize)>, String> {
+    if bytes.starts_with(b"PROXY ") {
+        let Some(end) = bytes.windows(2).position(|w| w == b"\r\n") else { return Ok(None) };
+        let text = std::str::from_utf8(&bytes[..end + 2]).map_err(|e| e.to_string())?;
+        let h = ppp::v1::Header::try_from(text).map_err(|e| e.to_string())?;
+        let client = match h.addresses {
+            ppp::v1::Addresses::Tcp4(a) => SocketAddr::new(a.source_address.into(), a.source_port),
+            ppp::v1::Addresses::Tcp6(a) => SocketAddr::new(a.source_address.into(), a.source_port),
+            other => return Err(format!("unsupported addresses {other:?}")),
+        };
+        return Ok(Some((client, end + 2)));
+    }
+    if bytes.len() < 6 && b"PROXY ".starts_with(bytes) {
+        return Ok(None);
+    }
     match ppp::v2::Header::try_from(bytes) {
         Ok(h) => {
             let client = match h.addresses {

@@ -1,7 +1,9 @@
-//! The PROXY protocol version 2 header that NLB target groups with `proxy_protocol_v2.enabled`
-//! receive before the first byte of every connection (and, for UDP, before every datagram):
-//! the client's and the listener's addresses in HAProxy's binary format
-//! (<https://www.haproxy.org/download/2.9/doc/proxy-protocol.txt>, section 2.2).
+//! The PROXY protocol header that NLB target groups with `proxy_protocol_v2.enabled` receive
+//! before the first byte of every connection (and, for UDP, before every datagram): the
+//! client's and the listener's addresses in HAProxy's binary format
+//! (<https://www.haproxy.org/download/2.9/doc/proxy-protocol.txt>, section 2.2); and the text
+//! version 1 (section 2.1) that Classic Load Balancers send to back ends with a
+//! `ProxyProtocolPolicyType` policy.
 //!
 //! Written on the stack: no allocation per connection.
 
@@ -10,8 +12,9 @@ use std::net::{IpAddr, SocketAddr};
 /// The 12-byte signature that opens every version 2 header.
 pub const SIGNATURE: [u8; 12] = [0x0D, 0x0A, 0x0D, 0x0A, 0x00, 0x0D, 0x0A, 0x51, 0x55, 0x49, 0x54, 0x0A];
 
-/// The longest header written: 16 fixed bytes and 36 bytes of IPv6 addresses and ports.
-pub const MAX_LEN: usize = 16 + 36;
+/// The longest header written: version 1's longest line (`PROXY TCP6` with two full IPv6
+/// addresses and ports, 104 bytes with the CRLF, section 2.1); version 2 takes at most 16 + 36.
+pub const MAX_LEN: usize = 104;
 
 /// Version 2, command `PROXY` (the connection was relayed on behalf of another node).
 const VERSION_2_PROXY: u8 = 0x21;
@@ -77,6 +80,28 @@ impl ProxyHeader {
         ProxyHeader { bytes, len }
     }
 
+    /// The version 1 line of a TCP connection from `client` to the listener address `listener`:
+    /// `PROXY TCP4 <src> <dst> <sport> <dport>\r\n` when both are IPv4, else `TCP6` with
+    /// IPv4 addresses IPv4-mapped.
+    pub fn v1(client: SocketAddr, listener: SocketAddr) -> ProxyHeader {
+        use std::io::Write;
+        let mut bytes = [0u8; MAX_LEN];
+        let mut w = std::io::Cursor::new(&mut bytes[..]);
+        // Writes into a buffer sized for the longest line cannot fail.
+        let _ = match (client.ip(), listener.ip()) {
+            (IpAddr::V4(src), IpAddr::V4(dst)) => write!(w, "PROXY TCP4 {src} {dst} {} {}\r\n", client.port(), listener.port()),
+            (src, dst) => {
+                let v6 = |ip: IpAddr| match ip {
+                    IpAddr::V4(v4) => v4.to_ipv6_mapped(),
+                    IpAddr::V6(v6) => v6,
+                };
+                write!(w, "PROXY TCP6 {} {} {} {}\r\n", v6(src), v6(dst), client.port(), listener.port())
+            }
+        };
+        let len = w.position() as u8;
+        ProxyHeader { bytes, len }
+    }
+
     /// The encoded header.
     #[inline]
     pub fn as_bytes(&self) -> &[u8] {
@@ -96,6 +121,27 @@ mod tests {
         want.extend(51234u16.to_be_bytes());
         want.extend(443u16.to_be_bytes());
         assert_eq!(h.as_bytes(), &want[..]);
+    }
+
+    #[test]
+    fn version_1_lines_match_the_specification_and_parse() {
+        let h = ProxyHeader::v1("192.0.2.7:51234".parse().unwrap(), "10.0.0.1:443".parse().unwrap());
+        assert_eq!(h.as_bytes(), b"PROXY TCP4 192.0.2.7 10.0.0.1 51234 443\r\n");
+        let longest = ProxyHeader::v1("[ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff]:65535".parse().unwrap(), "[ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff]:65535".parse().unwrap());
+        assert_eq!(longest.as_bytes().len(), MAX_LEN);
+        for (client, listener) in [("127.0.0.9:40000", "127.0.0.1:8080"), ("[2001:db8::1]:1234", "[::1]:80"), ("127.0.0.9:7", "[::1]:80")] {
+            let (client, listener): (SocketAddr, SocketAddr) = (client.parse().unwrap(), listener.parse().unwrap());
+            let h = ProxyHeader::v1(client, listener);
+            let text = std::str::from_utf8(h.as_bytes()).unwrap();
+            let parsed = ppp::v1::Header::try_from(text).unwrap();
+            let (src, dst) = match parsed.addresses {
+                ppp::v1::Addresses::Tcp4(a) => (SocketAddr::new(a.source_address.into(), a.source_port), SocketAddr::new(a.destination_address.into(), a.destination_port)),
+                ppp::v1::Addresses::Tcp6(a) => (SocketAddr::new(a.source_address.into(), a.source_port), SocketAddr::new(a.destination_address.into(), a.destination_port)),
+                other => panic!("unexpected addresses {other:?}"),
+            };
+            let canon = |a: SocketAddr| SocketAddr::new(a.ip().to_canonical(), a.port());
+            assert_eq!((canon(src), canon(dst)), (canon(client), canon(listener)));
+        }
     }
 
     #[test]

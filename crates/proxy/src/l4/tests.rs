@@ -39,6 +39,7 @@ fn group(targets: &[SocketAddr], proxy_protocol_v2: bool, hash: HashOn, table: &
         passive_failures: 0,
         protocol: TargetProtocol::Http1,
         proxy_protocol_v2,
+        proxy_protocol_v1: false,
         target_tls: None,
     };
     (Arc::new(g), ts)
