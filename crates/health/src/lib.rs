@@ -75,6 +75,8 @@ pub fn desired_probes(snapshot: &Snapshot) -> HashMap<TargetKey, ProbeSpec> {
                 }
                 Protocol::Http => ProbeKind::Http { path, matcher },
                 Protocol::Https => ProbeKind::Https { path, matcher },
+                // Only classic `SSL:` checks carry TLS (ELBv2 health checks are HTTP, HTTPS or TCP).
+                Protocol::Tls => ProbeKind::Tls,
                 _ => ProbeKind::Tcp,
             };
             for t in tg.targets.iter().filter(|t| t.draining.is_none()) {

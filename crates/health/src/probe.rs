@@ -19,6 +19,9 @@ use crate::state_machine::ProbeResult;
 pub enum ProbeKind {
     /// Connect only.
     Tcp,
+    /// Connect and complete a TLS handshake (a Classic Load Balancer's `SSL:<port>` check; the
+    /// certificate is not verified).
+    Tls,
     /// `GET path` over plain HTTP/1.1.
     Http {
         /// Request path, e.g. `/no-auth/status`.
@@ -62,6 +65,13 @@ async fn probe_inner(addr: SocketAddr, kind: &ProbeKind, tls: &Arc<rustls::Clien
     let _ = stream.set_nodelay(true);
     match kind {
         ProbeKind::Tcp => ProbeResult::Pass,
+        ProbeKind::Tls => {
+            let name = rustls::pki_types::ServerName::IpAddress(addr.ip().into());
+            match tokio_rustls::TlsConnector::from(tls.clone()).connect(name, stream).await {
+                Ok(_) => ProbeResult::Pass,
+                Err(e) => ProbeResult::Failed(format!("TLS: {e}")),
+            }
+        }
         ProbeKind::Http { path, matcher } => http_get(stream, addr, path, matcher).await,
         ProbeKind::Https { path, matcher } => {
             let name = rustls::pki_types::ServerName::IpAddress(addr.ip().into());
@@ -217,6 +227,28 @@ mod tests {
         // TCP checks only connect.
         assert_eq!(probe(silent, &ProbeKind::Tcp, t, &tls).await, ProbeResult::Pass);
         assert!(matches!(probe(closed, &ProbeKind::Tcp, t, &tls).await, ProbeResult::Failed(_)));
+        // A TLS check passes on a handshake and fails against a server that does not speak TLS.
+        let (cert, key) = tls::self_signed::self_signed(&["target.test".to_string()], "RSA_2048", 1, std::time::SystemTime::now()).unwrap();
+        let certified = tls::certificate::certified_key(&cert, None, key.as_bytes()).unwrap();
+        let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+        let config = rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_no_client_auth()
+            .with_cert_resolver(Arc::new(rustls::sign::SingleCertAndKey::from(certified)));
+        let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+        let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let tls_addr = l.local_addr().unwrap();
+        tokio::spawn(async move {
+            while let Ok((s, _)) = l.accept().await {
+                let acceptor = acceptor.clone();
+                tokio::spawn(async move {
+                    let _ = acceptor.accept(s).await;
+                });
+            }
+        });
+        assert_eq!(probe(tls_addr, &ProbeKind::Tls, t, &tls).await, ProbeResult::Pass);
+        assert!(matches!(probe(ok, &ProbeKind::Tls, t, &tls).await, ProbeResult::Failed(_)));
         // An HTTPS check against a plain-HTTP server fails its handshake.
         assert!(matches!(probe(ok, &ProbeKind::Https { path: "/".into(), matcher: vec![(200, 200)] }, t, &tls).await, ProbeResult::Failed(_)));
     }

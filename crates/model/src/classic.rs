@@ -370,14 +370,16 @@ fn as_listener(lb: &ClassicLoadBalancer, l: &ClassicListener, tg_arn: &str) -> c
     }
 }
 
-/// The classic health check as an ELBv2 one. `SSL:` checks become TCP connects (the
-/// handshake is not attempted); a `Target` that does not parse checks the instance port.
+/// The classic health check as an ELBv2 one. `SSL:` checks become `TLS` (a handshake, the one
+/// health-check protocol ELBv2 has no name for); a `Target` that does not parse checks the
+/// instance port.
 fn health_check(hc: &ClassicHealthCheck, instance_port: u16) -> crate::HealthCheck {
     let t = HealthCheckTarget::parse(&hc.target).unwrap_or(HealthCheckTarget { protocol: ClassicProtocol::Tcp, port: instance_port, path: None });
     let protocol = match t.protocol {
         ClassicProtocol::Http => crate::Protocol::Http,
         ClassicProtocol::Https => crate::Protocol::Https,
-        ClassicProtocol::Tcp | ClassicProtocol::Ssl => crate::Protocol::Tcp,
+        ClassicProtocol::Tcp => crate::Protocol::Tcp,
+        ClassicProtocol::Ssl => crate::Protocol::Tls,
     };
     crate::HealthCheck {
         enabled: true,
