@@ -412,18 +412,49 @@ async fn source_ip_stickiness_and_unhealthy_targets() {
         .await;
     }
 
-    // b fails its health checks: no new connection goes to it.
+    // b fails its health checks: no new connection goes to it, and the one it had is closed
+    // (target_health_state.unhealthy.connection_termination.enabled, true by default).
     set_tg_attributes(&elbow, &tg, &[("stickiness.enabled", "false")]);
-    let control = format!("http://{}/control/health?code=500", b.http);
-    testkit::curl(&["-s", "-X", "POST", &control]);
-    eventually(Duration::from_secs(30), "b unhealthy", || async {
-        let st = testkit::target_states(&elbow, &tg).await;
-        st.iter().any(|(id, state, _)| id == "127.0.0.3" && state == "unhealthy").then_some(())
-    })
-    .await;
+    let mut to_b = connection_to(port, "b").await;
+    set_health(&b, 500);
+    wait_state(&elbow, &tg, "127.0.0.3", "unhealthy").await;
     for _ in 0..10 {
         assert_eq!(whoami(port, None).await, "a", "an unhealthy target gets no new connections");
     }
+    assert!(closed(&mut to_b).await, "the unhealthy target's connection is closed");
+
+    // With the attribute off, a connection survives its target turning unhealthy.
+    set_health(&b, 200);
+    wait_state(&elbow, &tg, "127.0.0.3", "healthy").await;
+    set_tg_attributes(&elbow, &tg, &[("target_health_state.unhealthy.connection_termination.enabled", "false")]);
+    let mut to_b = connection_to(port, "b").await;
+    set_health(&b, 500);
+    wait_state(&elbow, &tg, "127.0.0.3", "unhealthy").await;
+    // Past the proxy's one-second look at unhealthy targets.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(ask(&mut to_b, "whoami").await.as_deref(), Some("b"), "the connection outlives its target's health");
+}
+
+/// A new connection through the listener that reached the target named `name`.
+async fn connection_to(port: u16, name: &str) -> TcpStream {
+    eventually(Duration::from_secs(15), &format!("a connection to {name}"), || async {
+        let mut c = connect(port, None).await;
+        (ask(&mut c, "whoami").await.as_deref() == Some(name)).then_some(c)
+    })
+    .await
+}
+
+/// Makes `echo`'s health endpoint answer `code`.
+fn set_health(echo: &Echo, code: u16) {
+    testkit::curl(&["-s", "-X", "POST", &format!("http://{}/control/health?code={code}", echo.http)]);
+}
+
+async fn wait_state(elbow: &Elbow, tg: &str, id: &str, state: &str) {
+    eventually(Duration::from_secs(30), &format!("{id} {state}"), || async {
+        let st = testkit::target_states(elbow, tg).await;
+        st.iter().any(|(i, s, _)| i == id && s == state).then_some(())
+    })
+    .await;
 }
 
 /// Reads until end of stream or error; true if the connection was closed by the other side.
@@ -439,9 +470,11 @@ async fn deregistration_closes_connections_only_with_connection_termination() {
     let b = echo("127.0.0.3", "b", 0, Some(0), None, &[]);
     let lb = nlb(&elbow, "drain-nlb");
     let cut_tg = target_group(&elbow, "cut-tg", "TCP", &[]);
-    set_tg_attributes(&elbow, &cut_tg, &[("deregistration_delay.timeout_seconds", "2"), ("deregistration_delay.connection_termination.enabled", "true")]);
+    // A delay long enough for the checks made while draining to come before its end, even on a
+    // loaded machine (each aws CLI call takes a second or more).
+    set_tg_attributes(&elbow, &cut_tg, &[("deregistration_delay.timeout_seconds", "10"), ("deregistration_delay.connection_termination.enabled", "true")]);
     let keep_tg = target_group(&elbow, "keep-tg", "TCP", &[]);
-    set_tg_attributes(&elbow, &keep_tg, &[("deregistration_delay.timeout_seconds", "2")]);
+    set_tg_attributes(&elbow, &keep_tg, &[("deregistration_delay.timeout_seconds", "10")]);
     register(&elbow, &cut_tg, &[a.tcp.unwrap()]);
     register(&elbow, &keep_tg, &[b.tcp.unwrap()]);
     let (cut_port, keep_port) = (testkit::free_port("127.0.0.1"), testkit::free_port("127.0.0.1"));

@@ -401,8 +401,12 @@ fn as_target_group(lb: &ClassicLoadBalancer, l: &ClassicListener) -> crate::Targ
     let a = &lb.attributes;
     let delay = if a.connection_draining { a.connection_draining_timeout } else { 0 };
     attributes.insert("deregistration_delay.timeout_seconds".to_string(), delay.to_string());
-    // Classic draining ends with the connections closed, for TCP listeners too.
+    // Classic draining ends with the connections closed, for TCP listeners too; an instance
+    // that fails its checks keeps the connections it has (only new ones go elsewhere).
     attributes.insert("deregistration_delay.connection_termination.enabled".to_string(), "true".to_string());
+    if !l.protocol.is_http() {
+        attributes.insert("target_health_state.unhealthy.connection_termination.enabled".to_string(), "false".to_string());
+    }
     let proxy_protocol = lb
         .backend_server_policies
         .get(&l.instance_port)

@@ -160,6 +160,27 @@ struct TargetRuntime {
     /// Layer-4 groups: close open connections when draining ends
     /// (`deregistration_delay.connection_termination.enabled`).
     l4_terminate: bool,
+    /// Layer-4 groups: close open connections when the target turns unhealthy
+    /// (`target_health_state.unhealthy.connection_termination.enabled`).
+    unhealthy_terminate: bool,
+    /// The target was unhealthy at the last look, so its connections were already cut.
+    was_unhealthy: bool,
+}
+
+/// How often layer-4 targets are looked at for a turn to unhealthy.
+const UNHEALTHY_CHECK_EVERY: Duration = Duration::from_secs(1);
+
+/// Cuts the open layer-4 connections of targets that turned unhealthy since the last call, in
+/// groups with `target_health_state.unhealthy.connection_termination.enabled` (NLB's default).
+fn cut_unhealthy(targets: &mut HashMap<(TargetKey, Millis), TargetRuntime>) {
+    for rt in targets.values_mut() {
+        let unhealthy = rt.unhealthy_terminate && rt.target.health.get().state == model::TargetHealthState::Unhealthy;
+        if unhealthy && !rt.was_unhealthy {
+            tracing::info!(target_group = %rt.target.key.target_group_arn, target = %rt.target.key.id, "target unhealthy: closing its connections");
+            rt.target.extra.cut_open_l4();
+        }
+        rt.was_unhealthy = unhealthy;
+    }
 }
 
 fn now_millis() -> Millis {
@@ -261,17 +282,22 @@ impl Proxy {
         let mut targets: HashMap<(TargetKey, Millis), TargetRuntime> = HashMap::new();
         let tls = tls::target_client_config(&[]);
         let tls_h2 = tls::target_client_config(&[b"h2"]);
-        loop {
+        let mut unhealthy_check = tokio::time::interval(UNHEALTHY_CHECK_EVERY);
+        unhealthy_check.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+        'snapshots: loop {
             let snap = snapshots.borrow_and_update().clone();
             let unbound = self.apply(&snap, &mut listeners, &mut targets, (&tls, &tls_h2), &shutdown);
             self.applied.send_replace(snap.revision);
             // Drop prebound sockets nobody claimed (their command failed after the bind).
             self.prebound.lock().retain(|_, p| (p.tcp.is_some() || p.udp.is_some()) && p.at.elapsed() < Duration::from_secs(30));
-            let retry = if unbound { Duration::from_secs(2) } else { Duration::from_secs(3600) };
-            tokio::select! {
-                r = snapshots.changed() => if r.is_err() { break },
-                _ = tokio::time::sleep(retry) => {}
-                _ = shutdown.cancelled() => break,
+            let retry = tokio::time::Instant::now() + if unbound { Duration::from_secs(2) } else { Duration::from_secs(3600) };
+            loop {
+                tokio::select! {
+                    r = snapshots.changed() => if r.is_err() { break 'snapshots } else { break },
+                    _ = tokio::time::sleep_until(retry) => break,
+                    _ = unhealthy_check.tick() => cut_unhealthy(&mut targets),
+                    _ = shutdown.cancelled() => break 'snapshots,
+                }
             }
         }
         for l in listeners.values() {
@@ -599,6 +625,7 @@ impl Proxy {
         let tls = (tg.protocol == Some(Protocol::Https)).then(|| if h2 { tls.1.clone() } else { tls.0.clone() });
         let layer4 = matches!(tg.protocol, Some(Protocol::Tcp | Protocol::Tls | Protocol::Udp | Protocol::TcpUdp));
         let l4_terminate = layer4 && tg.attribute("deregistration_delay.connection_termination.enabled").as_deref() == Some("true");
+        let unhealthy_terminate = layer4 && tg.attribute("target_health_state.unhealthy.connection_termination.enabled").as_deref() == Some("true");
         // TLS target groups: TLS toward targets, without ALPN or certificate verification.
         let target_tls = (tg.protocol == Some(Protocol::Tls)).then(|| tls_plain.clone());
         for t in &tg.targets {
@@ -613,8 +640,11 @@ impl Proxy {
                 target: Arc::new(Target::new(key, SocketAddr::new(ip, t.port), cell.clone(), Upstream::new(SocketAddr::new(ip, t.port), tls.clone(), idle_timeout))),
                 drain_until: None,
                 l4_terminate: false,
+                unhealthy_terminate: false,
+                was_unhealthy: false,
             });
             rt.l4_terminate = l4_terminate;
+            rt.unhealthy_terminate = unhealthy_terminate;
             // A proxy a snapshot ahead of the checker may hold a cell the checker later
             // replaced: follow the table's cell.
             if !Arc::ptr_eq(&rt.target.health, &cell) {

@@ -148,7 +148,9 @@ pub struct Upstream {
     live: Registry,
     /// Cancelled to close the layer-4 relays and UDP flows to this target (end of the
     /// deregistration delay with `deregistration_delay.connection_termination.enabled`).
-    l4_cut: tokio_util::sync::CancellationToken,
+    /// Replaced (after cancelling) when the target turns unhealthy, so later connections are
+    /// not cut with the earlier ones.
+    l4_cut: Mutex<tokio_util::sync::CancellationToken>,
     /// The multiplexed HTTP/2 connection, for `HTTP2`/`GRPC` target groups.
     h2: tokio::sync::Mutex<Option<hyper::client::conn::http2::SendRequest<crate::h2::ProxyBody>>>,
 }
@@ -171,7 +173,7 @@ impl Upstream {
             closing: AtomicBool::new(false),
             next_id: AtomicU64::new(0),
             live: Arc::new(Mutex::new(HashMap::new())),
-            l4_cut: tokio_util::sync::CancellationToken::new(),
+            l4_cut: Mutex::new(tokio_util::sync::CancellationToken::new()),
             h2: tokio::sync::Mutex::new(None),
         }
     }
@@ -257,19 +259,26 @@ impl Upstream {
     }
 
     /// The token every layer-4 relay and UDP flow to this target watches.
-    pub fn l4_cut(&self) -> &tokio_util::sync::CancellationToken {
-        &self.l4_cut
+    pub fn l4_cut(&self) -> tokio_util::sync::CancellationToken {
+        self.l4_cut.lock().clone()
     }
 
     /// Watches `previous`'s layer-4 token instead of a fresh one, so relays opened before a
     /// target's runtime was rebuilt are still closed when its draining ends.
     pub fn share_l4_cut(&mut self, previous: &Upstream) {
-        self.l4_cut = previous.l4_cut.clone();
+        *self.l4_cut.get_mut() = previous.l4_cut();
     }
 
     /// Closes every layer-4 relay and UDP flow to this target.
     pub fn close_l4(&self) {
-        self.l4_cut.cancel();
+        self.l4_cut.lock().cancel();
+    }
+
+    /// Closes the layer-4 relays and UDP flows open to this target now, leaving connections
+    /// made later alone (the target turned unhealthy:
+    /// `target_health_state.unhealthy.connection_termination.enabled`).
+    pub fn cut_open_l4(&self) {
+        std::mem::take(&mut *self.l4_cut.lock()).cancel();
     }
 
     async fn connect(&self) -> Result<UpstreamConn, ConnectError> {

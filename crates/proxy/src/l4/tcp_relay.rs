@@ -87,7 +87,7 @@ async fn forward<C: ClientStream>(mut client: C, peer: SocketAddr, r: &L4Routes)
     };
     let counted = Counted::new(target);
     // Before the handshake, so a cut during it also ends the connection.
-    let cut = counted.target().extra.l4_cut().clone();
+    let cut = counted.target().extra.l4_cut();
     if group.proxy_protocol_v2 || group.proxy_protocol_v1 {
         // The listener address the client reached (the node may listen on a wildcard address).
         let local = client.tcp().local_addr().unwrap_or_else(|_| SocketAddr::new(std::net::Ipv4Addr::UNSPECIFIED.into(), r.port));

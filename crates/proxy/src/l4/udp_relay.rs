@@ -155,7 +155,7 @@ fn connected_socket(target: SocketAddr) -> io::Result<UdpSocket> {
 /// Sends the target's replies to `client` until the flow idles out or is cut.
 async fn reply_loop(flow: Arc<Flow>, listener: Arc<UdpSocket>, client: SocketAddr, counted: Counted, stop: CancellationToken) {
     let client = socket2::SockAddr::from(client);
-    let cut = counted.target().extra.l4_cut().clone();
+    let cut = counted.target().extra.l4_cut();
     let mut cut = pin!(cut.cancelled_owned());
     let mut stopped = pin!(stop.cancelled());
     let mut idle = pin!(tokio::time::sleep(UDP_IDLE_TIMEOUT));
