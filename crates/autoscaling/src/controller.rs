@@ -428,8 +428,8 @@ pub struct MetricSources<'a> {
 /// policy's `ResourceLabel` (`app/<lb>/<id>/targetgroup/<name>/<id>`), divided by the
 /// group's in-service instances. `None` on the first reading (there is no interval yet).
 fn request_count_per_target(r: &RegionState, sources: &mut MetricSources<'_>, policy_arn: &str, label: Option<&str>, instances: usize, now: Millis) -> Option<f64> {
-    let tg_part = label?.split_once("/targetgroup/").map(|(_, t)| format!("targetgroup/{t}"))?;
-    let tg_arn = r.target_groups.keys().find(|arn| arn.ends_with(&format!(":{tg_part}")))?;
+    let suffix = label?.split_once("/targetgroup/").map(|(_, t)| format!(":targetgroup/{t}"))?;
+    let tg_arn = r.target_groups.keys().find(|arn| arn.ends_with(&suffix))?;
     let requests = sources.health.group_requests(tg_arn);
     let previous = sources.counters.insert(policy_arn.to_string(), RequestSample { requests, at: now })?;
     let elapsed_ms = now.saturating_sub(previous.at);
