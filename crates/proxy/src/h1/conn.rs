@@ -273,9 +273,16 @@ mod tests {
         rt.block_on(async {
             let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
             let s = tokio::net::TcpStream::connect(l.local_addr().unwrap()).await.unwrap();
-            let f = super::serve(s, "127.0.0.1:1".parse().unwrap(), routes, tokio_util::sync::CancellationToken::new());
+            let f = super::serve(s, "127.0.0.1:1".parse().unwrap(), routes.clone(), tokio_util::sync::CancellationToken::new());
             let size = std::mem::size_of_val(&f);
             assert!(size <= 768, "the connection future grew to {size} bytes: box what a request needs across awaits");
+            drop(f);
+            // What the accept loop spawns: a TLS branch held inline would size every plain
+            // connection's task to the TLS handshake's state.
+            let s = tokio::net::TcpStream::connect(l.local_addr().unwrap()).await.unwrap();
+            let f = crate::listener::serve_connection(s, "127.0.0.1:1".parse().unwrap(), routes, tokio_util::sync::CancellationToken::new());
+            let size = std::mem::size_of_val(&f);
+            assert!(size <= 1024, "the spawned connection future grew to {size} bytes: box the TLS branch");
         });
     }
 }
