@@ -7,6 +7,7 @@
 //! answers that with 505, elbow serves it, so gRPC clients can use plaintext listeners too.
 
 mod body;
+mod coalesce;
 mod facts;
 pub(crate) mod headers;
 mod pipeline;
@@ -52,7 +53,7 @@ where
     });
     let mut b = hyper::server::conn::http2::Builder::new(TokioExecutor::new());
     b.timer(TokioTimer::new()).max_concurrent_streams(MAX_CONCURRENT_STREAMS);
-    let conn = b.serve_connection(TokioIo::new(io), svc);
+    let conn = b.serve_connection(TokioIo::new(coalesce::CoalescedWrites::new(io)), svc);
     tokio::pin!(conn);
     tokio::select! {
         r = conn.as_mut() => {
