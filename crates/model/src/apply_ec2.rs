@@ -119,10 +119,14 @@ pub(crate) fn apply(r: &mut RegionState, op: &Ec2Command) -> Result<(), ModelErr
             if description.chars().count() > 255 {
                 return Err(ModelError::invalid("GroupDescription", "Invalid value for GroupDescription: must be at most 255 characters"));
             }
+            for (field, value) in [("GroupName", name), ("GroupDescription", description)] {
+                check_group_text(field, value)?;
+            }
             if name == "default" {
                 return Err(ec2_err("InvalidGroup.Reserved", "The security group name 'default' is reserved and cannot be used for a new group."));
             }
-            if r.ec2.security_groups.values().any(|g| g.vpc_id == vpc_id && &g.name == name) {
+            // Names are unique per VPC regardless of case (CreateSecurityGroup, `GroupName`).
+            if r.ec2.security_groups.values().any(|g| g.vpc_id == vpc_id && g.name.eq_ignore_ascii_case(name)) {
                 return Err(ModelError::Duplicate {
                     kind: ResourceKind::SecurityGroup,
                     message: format!("The security group '{name}' already exists for VPC '{vpc_id}'"),
@@ -267,7 +271,14 @@ pub(crate) fn apply(r: &mut RegionState, op: &Ec2Command) -> Result<(), ModelErr
         }
         Ec2Command::CreateRoute { route_table_id, destination_cidr_block, gateway_id } => {
             let vpc_id = route_table(r, route_table_id)?.vpc_id.clone();
-            Cidr4::parse(destination_cidr_block).ok_or_else(|| invalid_cidr("destinationCidrBlock", destination_cidr_block))?;
+            let destination = Cidr4::parse(destination_cidr_block).ok_or_else(|| invalid_cidr("destinationCidrBlock", destination_cidr_block))?;
+            // A destination inside the VPC's block (but not the block itself, which is the
+            // local route and so `RouteAlreadyExists` below) may only target an interface or
+            // an instance, never a gateway (EC2 "more specific routing").
+            let vpc_block = r.ec2.vpcs.get(&vpc_id).and_then(|v| Cidr4::parse(&v.cidr_block));
+            if vpc_block.is_some_and(|v| v.contains(destination) && v != destination) {
+                return Err(ModelError::invalid("gatewayId", "Route target is not supported. This route only supports interface and instance targets."));
+            }
             let igw = r
                 .ec2
                 .internet_gateways
@@ -465,6 +476,24 @@ fn delete_security_group(r: &mut RegionState, id: &str) -> Result<(), ModelError
     Ok(())
 }
 
+/// The characters CreateSecurityGroup allows in a VPC group's name and description (EC2 API
+/// reference: "a-z, A-Z, 0-9, spaces, and ._-:/()#,@[]+=&;{}!$*").
+///
+/// Errors: `InvalidParameterValue`, worded as EC2 words it for non-ASCII text.
+fn check_group_text(field: &str, value: &str) -> Result<(), ModelError> {
+    if !value.is_ascii() {
+        return Err(ModelError::invalid(field, format!("Value ({value}) for parameter {field} is invalid. Character sets beyond ASCII are not supported.")));
+    }
+    let allowed = |c: char| c.is_ascii_alphanumeric() || " ._-:/()#,@[]+=&;{}!$*".contains(c);
+    if let Some(c) = value.chars().find(|c| !allowed(*c)) {
+        return Err(ModelError::invalid(
+            field,
+            format!("Value ({value}) for parameter {field} is invalid. The character '{c}' is not allowed; valid characters are a-z, A-Z, 0-9, spaces, and ._-:/()#,@[]+=&;{{}}!$*"),
+        ));
+    }
+    Ok(())
+}
+
 /// AWS's description of a rule in `InvalidPermission.*` messages.
 fn describe_rule(rule: &SecurityGroupRule) -> String {
     let peer = rule.cidr_ipv4.as_deref().or(rule.cidr_ipv6.as_deref()).or(rule.referenced_group_id.as_deref()).unwrap_or("");
@@ -479,6 +508,12 @@ fn authorize(r: &mut RegionState, group_id: &str, egress: bool, rules: &[Securit
     }
     if let Some(g) = rules.iter().filter_map(|rule| rule.referenced_group_id.as_ref()).find(|g| !r.ec2.security_groups.contains_key(*g)) {
         return Err(ModelError::not_found(ResourceKind::SecurityGroup, g));
+    }
+    // A rule may name a group of its own VPC only: elbow has no VPC peering, which is what
+    // lets EC2 reference groups across VPCs.
+    let vpc_of = |id: &str| r.ec2.security_groups.get(id).map(|g| g.vpc_id.as_str());
+    if rules.iter().filter_map(|rule| rule.referenced_group_id.as_deref()).any(|g| vpc_of(g) != vpc_of(group_id)) {
+        return Err(ec2_err("InvalidGroup.NotFound", "You have specified two resources that belong to different networks."));
     }
     let all_ids: Vec<&str> = r.ec2.security_groups.values().flat_map(|g| g.ingress.iter().chain(g.egress.iter())).map(|x| x.id.as_str()).collect();
     for rule in rules {
@@ -501,14 +536,19 @@ fn authorize(r: &mut RegionState, group_id: &str, egress: bool, rules: &[Securit
     Ok(())
 }
 
+/// RevokeSecurityGroupIngress/Egress. A permission the group lacks is `InvalidPermission.NotFound`
+/// (nothing revoked) in a non-default VPC; in the default VPC EC2 returns no error and revokes
+/// the ones that match (the API reports the others as `unknownIpPermissionSet`).
 fn revoke(r: &mut RegionState, group_id: &str, egress: bool, rules: &[SecurityGroupRule], rule_ids: &[String]) -> Result<(), ModelError> {
+    let default_vpc = r.ec2.default_vpc().map(|v| v.id.clone());
     let g = r.ec2.security_groups.get_mut(group_id).ok_or_else(|| ModelError::not_found(ResourceKind::SecurityGroup, group_id))?;
+    let lenient = default_vpc.as_ref() == Some(&g.vpc_id);
     let list = if egress { &mut g.egress } else { &mut g.ingress };
     if rules.is_empty() && rule_ids.is_empty() {
         return Err(ec2_err("MissingParameter", "No IP permissions or security group rule ids were specified"));
     }
     for rule in rules {
-        if !list.iter().any(|x| x.same_permission(rule)) {
+        if !lenient && !list.iter().any(|x| x.same_permission(rule)) {
             return Err(ec2_err(
                 "InvalidPermission.NotFound",
                 format!("The specified rule \"{}\" does not exist in this security group.", describe_rule(rule)),

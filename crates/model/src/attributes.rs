@@ -43,6 +43,13 @@ pub enum ValueRule {
     Text(usize),
     /// An HTTP header name (`[A-Za-z0-9-]`, 1–40 characters).
     HeaderName,
+    /// Exactly this value: the key is shown and may be sent, but this resource cannot change it.
+    Fixed {
+        /// The only accepted value (also the default).
+        value: &'static str,
+        /// Why, for the error message.
+        reason: &'static str,
+    },
 }
 
 /// One attribute key as it applies to one resource.
@@ -117,7 +124,13 @@ pub fn load_balancer_defs(kind: LoadBalancerType, scheme: Scheme) -> Vec<Attribu
     d
 }
 
-/// Attribute keys of this target group, in AWS's Describe order.
+/// Attribute keys of this target group, in AWS's Describe order (API reference
+/// `TargetGroupAttribute`; ALB and NLB guides, "Edit target group attributes"): `lambda` groups
+/// have only `lambda.multi_value_headers.enabled`; HTTP/HTTPS groups the ALB keys (plus elbow's
+/// `elbow.*` keys); GENEVE groups the GWLB keys; other protocols the NLB keys, whose defaults
+/// depend on protocol and target type (`preserve_client_ip.enabled` off only for `ip` TCP/TLS
+/// groups and fixed on for UDP/TCP_UDP; `deregistration_delay.connection_termination.enabled`
+/// on for UDP/TCP_UDP).
 pub fn target_group_defs(tg: &TargetGroup) -> Vec<AttributeDef> {
     let count_max = 1_000_000;
     let health = [
@@ -167,7 +180,17 @@ pub fn target_group_defs(tg: &TargetGroup) -> Vec<AttributeDef> {
                 def("stickiness.enabled", BOOL, "false"),
                 def("stickiness.type", ValueRule::OneOf(&["source_ip"]), "source_ip"),
                 def("proxy_protocol_v2.enabled", BOOL, "false"),
-                def("preserve_client_ip.enabled", BOOL, if preserve_default { "true" } else { "false" }),
+                if udp {
+                    // NLB guide, "Client IP preservation": enabled, and cannot be disabled, for
+                    // UDP and TCP_UDP target groups.
+                    def(
+                        "preserve_client_ip.enabled",
+                        ValueRule::Fixed { value: "true", reason: "client IP preservation cannot be disabled for UDP and TCP_UDP target groups" },
+                        "true",
+                    )
+                } else {
+                    def("preserve_client_ip.enabled", BOOL, if preserve_default { "true" } else { "false" })
+                },
                 cross_zone,
                 def("target_health_state.unhealthy.connection_termination.enabled", BOOL, "true"),
                 def("target_health_state.unhealthy.draining_interval_seconds", ValueRule::Int { min: 0, max: 360_000 }, "0"),
@@ -178,7 +201,11 @@ pub fn target_group_defs(tg: &TargetGroup) -> Vec<AttributeDef> {
     }
 }
 
-/// Attribute keys of a listener with this protocol, in AWS's Describe order.
+/// Attribute keys of a listener with this protocol, in AWS's Describe order (API reference
+/// `ListenerAttribute`; ALB guide "HTTP header modification"; NLB guide "Update the TCP idle
+/// timeout"): HTTP/HTTPS get the response-header keys (HTTPS also the mTLS/TLS header names),
+/// TCP gets `tcp.idle_timeout.seconds` (60–6000 s, default 350), GENEVE also
+/// `send_tcp_reset.on_idle_timeout.enabled`; TLS, UDP, TCP_UDP, QUIC and TCP_QUIC have none.
 pub fn listener_defs(protocol: Protocol) -> Vec<AttributeDef> {
     match protocol {
         Protocol::Http | Protocol::Https => {
@@ -205,14 +232,15 @@ pub fn listener_defs(protocol: Protocol) -> Vec<AttributeDef> {
             }
             d
         }
-        Protocol::Tcp | Protocol::Tls | Protocol::TcpUdp | Protocol::TcpQuic => {
-            vec![def("tcp.idle_timeout.seconds", ValueRule::Int { min: 60, max: 6000 }, "350")]
-        }
+        // Only TCP listeners have a modifiable idle timeout: a TLS listener's is fixed at 350 s
+        // and UDP flows time out after 120 s (NLB guide, "Update the TCP idle timeout": "If the
+        // listener uses a protocol other than TCP, this tab is not present").
+        Protocol::Tcp => vec![def("tcp.idle_timeout.seconds", ValueRule::Int { min: 60, max: 6000 }, "350")],
         Protocol::Geneve => vec![
             def("tcp.idle_timeout.seconds", ValueRule::Int { min: 60, max: 6000 }, "350"),
             def("send_tcp_reset.on_idle_timeout.enabled", BOOL, "false"),
         ],
-        Protocol::Udp | Protocol::Quic => Vec::new(),
+        Protocol::Tls | Protocol::TcpUdp | Protocol::TcpQuic | Protocol::Udp | Protocol::Quic => Vec::new(),
     }
 }
 
@@ -311,6 +339,11 @@ pub fn validate(defs: &[AttributeDef], owner: &str, key: &str, value: &str) -> R
                 return Err(bad(format!("must be at most {max} characters")));
             }
         }
+        ValueRule::Fixed { value: only, reason } => {
+            if value != only {
+                return Err(bad(format!("must be '{only}' ({reason})")));
+            }
+        }
         ValueRule::HeaderName => {
             if value.is_empty() || value.len() > 40 || !value.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
                 return Err(bad("must be a header name of 1 to 40 characters [A-Za-z0-9-]".into()));
@@ -350,6 +383,76 @@ mod tests {
         let e = validate(&defs, "Load balancer", "nope.key", "1").unwrap_err();
         assert_eq!(e.to_string(), "Load balancer attribute key 'nope.key' is not recognized");
         assert!(validate(&defs, "Load balancer", "routing.http2.enabled", "yes").is_err());
+    }
+
+    #[test]
+    fn only_tcp_and_geneve_listeners_have_a_tcp_idle_timeout() {
+        let keys = |p: Protocol| listener_defs(p).into_iter().map(|d| d.key).collect::<Vec<_>>();
+        assert_eq!(keys(Protocol::Tcp), ["tcp.idle_timeout.seconds"]);
+        assert_eq!(keys(Protocol::Geneve), ["tcp.idle_timeout.seconds", "send_tcp_reset.on_idle_timeout.enabled"]);
+        for p in [Protocol::Tls, Protocol::Udp, Protocol::TcpUdp] {
+            assert!(keys(p).is_empty(), "{p:?}: {:?}", keys(p));
+        }
+        let tcp = listener_defs(Protocol::Tcp);
+        assert!(validate(&tcp, "Listener", "tcp.idle_timeout.seconds", "6000").is_ok());
+        assert!(validate(&tcp, "Listener", "tcp.idle_timeout.seconds", "59").is_err());
+        let e = validate(&listener_defs(Protocol::Tls), "Listener", "tcp.idle_timeout.seconds", "120").unwrap_err();
+        assert!(e.to_string().contains("tcp.idle_timeout.seconds"), "{e}");
+    }
+
+    fn target_group(protocol: Protocol, target_type: TargetType) -> TargetGroup {
+        use crate::target_group::{HealthCheck, HealthCheckPort, TargetGroupIpAddressType};
+        TargetGroup {
+            arn: "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/t/0123456789abcdef".into(),
+            name: "t".into(),
+            id: "0123456789abcdef".into(),
+            protocol: Some(protocol),
+            protocol_version: None,
+            port: Some(53),
+            vpc_id: Some("vpc-1".into()),
+            target_type,
+            ip_address_type: TargetGroupIpAddressType::Ipv4,
+            health_check: HealthCheck {
+                enabled: true,
+                protocol: Protocol::Tcp,
+                port: HealthCheckPort::TrafficPort,
+                path: None,
+                interval_seconds: 30,
+                timeout_seconds: 10,
+                healthy_threshold: 5,
+                unhealthy_threshold: 2,
+                matcher: None,
+            },
+            attributes: BTreeMap::new(),
+            tags: BTreeMap::new(),
+            targets: Vec::new(),
+            created_time: 0,
+        }
+    }
+
+    #[test]
+    fn nlb_target_group_defaults_follow_protocol_and_target_type() {
+        let set = BTreeMap::new();
+        let eff = |tg: &TargetGroup, k: &str| effective(&target_group_defs(tg), &set, k);
+        let ip_tcp = target_group(Protocol::Tcp, TargetType::Ip);
+        assert_eq!(eff(&ip_tcp, "preserve_client_ip.enabled").as_deref(), Some("false"));
+        assert_eq!(eff(&ip_tcp, "deregistration_delay.connection_termination.enabled").as_deref(), Some("false"));
+        assert_eq!(eff(&ip_tcp, "stickiness.type").as_deref(), Some("source_ip"));
+        assert_eq!(eff(&ip_tcp, "slow_start.duration_seconds"), None, "an ALB-only key");
+        let instance_tcp = target_group(Protocol::Tcp, TargetType::Instance);
+        assert_eq!(eff(&instance_tcp, "preserve_client_ip.enabled").as_deref(), Some("true"));
+        let udp = target_group(Protocol::Udp, TargetType::Ip);
+        assert_eq!(eff(&udp, "preserve_client_ip.enabled").as_deref(), Some("true"));
+        assert_eq!(eff(&udp, "deregistration_delay.connection_termination.enabled").as_deref(), Some("true"));
+        let defs = target_group_defs(&udp);
+        assert!(validate(&defs, "Target group", "preserve_client_ip.enabled", "true").is_ok());
+        let e = validate(&defs, "Target group", "preserve_client_ip.enabled", "false").unwrap_err();
+        assert!(e.to_string().contains("preserve_client_ip.enabled") && e.to_string().contains("UDP"), "{e}");
+        // TCP groups may turn it off.
+        assert!(validate(&target_group_defs(&instance_tcp), "Target group", "preserve_client_ip.enabled", "false").is_ok());
+        let http = target_group(Protocol::Http, TargetType::Instance);
+        assert_eq!(eff(&http, "stickiness.type").as_deref(), Some("lb_cookie"));
+        assert_eq!(eff(&http, "preserve_client_ip.enabled"), None, "an NLB-only key");
     }
 
     #[test]

@@ -1,4 +1,5 @@
-//! EC2 (2016-11-15) subset: VPCs, subnets, availability zones, security groups, tags,
+//! EC2 (2016-11-15) subset: VPCs (and their DNS attributes, read-only), subnets, availability
+//! zones, security groups and their rules, tags,
 //! internet gateways, route tables, launch templates, instances and images, on EC2's own protocol (flattened `Name.N` lists in,
 //! `<ActionResponse><requestId>` with lowerCamel elements and `<item>` lists out, errors as
 //! `<Response><Errors>`). Element names follow the `locationName`s of botocore's `ec2` model.
@@ -41,6 +42,7 @@ pub(crate) async fn dispatch(api: &Api, req: &Request) -> Result<String, ApiErro
     match req.action.as_str() {
         "CreateVpc" => vpcs::create(api, req, &mut x).await?,
         "DescribeVpcs" => vpcs::describe(api, req, &mut x)?,
+        "DescribeVpcAttribute" => vpcs::describe_attribute(api, req, &mut x)?,
         "DeleteVpc" => vpcs::delete(api, req, &mut x).await?,
         "CreateSubnet" => subnets::create(api, req, &mut x).await?,
         "DescribeSubnets" => subnets::describe(api, req, &mut x)?,
@@ -53,6 +55,7 @@ pub(crate) async fn dispatch(api: &Api, req: &Request) -> Result<String, ApiErro
         "AuthorizeSecurityGroupEgress" => rules::authorize(api, req, true, &mut x).await?,
         "RevokeSecurityGroupIngress" => rules::revoke(api, req, false, &mut x).await?,
         "RevokeSecurityGroupEgress" => rules::revoke(api, req, true, &mut x).await?,
+        "DescribeSecurityGroupRules" => rules::describe(api, req, &mut x)?,
         "CreateTags" => tags::create(api, req, &mut x).await?,
         "DeleteTags" => tags::delete(api, req, &mut x).await?,
         "DescribeTags" => tags::describe(api, req, &mut x)?,
@@ -117,10 +120,16 @@ pub(crate) fn check_dry_run(p: &Params) -> Result<(), ApiError> {
 }
 
 /// Maps a model error to EC2's code and AWS's wording ("The vpc ID 'vpc-1' does not exist").
+/// Other messages pass verbatim: the EC2 model writes them as EC2 does, some starting in
+/// lower case ("resource sg-… has a dependent object"), which the shared mapping would
+/// capitalise.
 pub(crate) fn model_error(e: ModelError) -> ApiError {
     match e {
         ModelError::NotFound { kind, id } => not_found(kind, &[id.as_str()]),
-        other => ApiError::from_model(other, Service::Ec2),
+        other => {
+            let message = other.to_string();
+            ApiError { message, ..ApiError::from_model(other, Service::Ec2) }
+        }
     }
 }
 

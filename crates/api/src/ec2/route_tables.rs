@@ -12,7 +12,9 @@ use crate::error::ApiError;
 use crate::xml::Xml;
 use crate::{Api, Request, ids};
 
-/// Filter names of DescribeRouteTables.
+/// Filter names of DescribeRouteTables (EC2 API reference, DescribeRouteTables "Filters").
+/// Filters on route targets elbow does not model (NAT, transit, peering, instances, IPv6,
+/// prefix lists) are accepted and match nothing, as no route has them.
 const FILTERS: &[&str] = &[
     "route-table-id",
     "vpc-id",
@@ -26,6 +28,13 @@ const FILTERS: &[&str] = &[
     "route.gateway-id",
     "route.origin",
     "route.state",
+    "route.destination-ipv6-cidr-block",
+    "route.destination-prefix-list-id",
+    "route.egress-only-internet-gateway-id",
+    "route.instance-id",
+    "route.nat-gateway-id",
+    "route.transit-gateway-id",
+    "route.vpc-peering-connection-id",
 ];
 
 /// `active`, or `blackhole` for a route through a gateway that is gone or detached.
@@ -208,6 +217,7 @@ pub(crate) fn describe(api: &Api, req: &Request, x: &mut Xml) -> Result<(), ApiE
         "route.gateway-id" => t.routes.iter().map(|x| x.gateway_id.clone()).collect(),
         "route.origin" => t.routes.iter().map(|x| x.origin.clone()).collect(),
         "route.state" => t.routes.iter().map(|x| route_state(e, t, x).to_string()).collect(),
+        // Targets and destinations elbow's routes never have.
         _ => vec![],
     });
     let (page, next) = paginate(tables, p, 5, 100)?;

@@ -1,5 +1,5 @@
-//! AuthorizeSecurityGroupIngress/Egress and RevokeSecurityGroupIngress/Egress (EC2 API
-//! reference pages of the same names): decoding of `IpPermissions.N` (and the legacy flat
+//! AuthorizeSecurityGroupIngress/Egress, RevokeSecurityGroupIngress/Egress and
+//! DescribeSecurityGroupRules (EC2 API reference pages of the same names): decoding of `IpPermissions.N` (and the legacy flat
 //! `IpProtocol`/`FromPort`/`ToPort`/`CidrIp`/`SourceSecurityGroupName` form) into one
 //! [`SecurityGroupRule`] per source, and the `SecurityGroupRule` output shape.
 
@@ -59,9 +59,17 @@ fn ports(proto: &str, from: Option<i64>, to: Option<i64>) -> Result<(Option<i32>
     }
 }
 
+/// A rule's `Description`: up to 255 characters of a-z, A-Z, 0-9, spaces and
+/// `._-:/()#,@[]+=;{}!$*` (EC2 API reference, `IpRange.Description`; no `&`, unlike group
+/// descriptions).
+///
+/// Errors: `InvalidParameterValue`.
 fn description(p: &Params) -> Result<Option<String>, ApiError> {
+    let allowed = |c: char| c.is_ascii_alphanumeric() || " ._-:/()#,@[]+=;{}!$*".contains(c);
     match p.get("Description") {
-        Some(d) if d.chars().count() > 255 => Err(invalid("Invalid rule description: must be at most 255 characters")),
+        Some(d) if d.chars().count() > 255 || !d.chars().all(allowed) => Err(invalid(
+            "Invalid rule description. Valid descriptions are strings less than 256 characters from the following set:  a-zA-Z0-9. _-:/()#,@[]+=;{}!$*",
+        )),
         d => Ok(d.map(str::to_string)),
     }
 }
@@ -76,17 +84,28 @@ fn cidr6(c: &str) -> Result<String, ApiError> {
 }
 
 /// The id of the group a `Groups.N` entry or `SourceSecurityGroupName` names: `GroupId`, or
-/// `GroupName` looked up in the target group's VPC.
+/// `GroupName`, which EC2 looks up in the default VPC whatever the target group's VPC (so a
+/// group of another VPC must be named by id).
+///
+/// Errors: `InvalidGroup.NotFound` for a name not in the default VPC, or "two resources that
+/// belong to different networks" when the named group is not in the target's VPC;
+/// `MissingParameter` when neither is given.
 fn source_group(r: &RegionState, target: &SecurityGroup, id: Option<&str>, name: Option<&str>) -> Result<String, ApiError> {
     match (id, name) {
         (Some(id), _) => Ok(id.to_string()),
-        (None, Some(name)) => r
-            .ec2
-            .security_groups
-            .values()
-            .find(|g| g.vpc_id == target.vpc_id && g.name == name)
-            .map(|g| g.id.clone())
-            .ok_or_else(|| ApiError::new("InvalidGroup.NotFound", format!("The security group '{name}' does not exist in VPC '{}'", target.vpc_id))),
+        (None, Some(name)) => {
+            let vpc = r.ec2.default_vpc().map(|v| v.id.as_str()).unwrap_or_default();
+            let g = r
+                .ec2
+                .security_groups
+                .values()
+                .find(|g| g.vpc_id == vpc && g.name == name)
+                .ok_or_else(|| ApiError::new("InvalidGroup.NotFound", format!("The security group '{name}' does not exist in default VPC '{vpc}'")))?;
+            if g.vpc_id != target.vpc_id {
+                return Err(ApiError::new("InvalidGroup.NotFound", "You have specified two resources that belong to different networks."));
+            }
+            Ok(g.id.clone())
+        }
         (None, None) => Err(super::missing("IpPermissions.N.Groups.N.GroupId")),
     }
 }
@@ -170,6 +189,17 @@ pub(crate) fn target<'a>(p: &Params, r: &'a RegionState) -> Result<&'a SecurityG
         .ok_or_else(|| ApiError::new("InvalidGroup.NotFound", format!("The security group '{name}' does not exist in default VPC '{}'", vpc.id)))
 }
 
+/// The `…Egress` actions take `GroupId` only (EC2 API reference: `GroupId` is required there;
+/// `GroupName` exists only for ingress, for default-VPC compatibility).
+///
+/// Errors: `MissingParameter` for an egress request without `GroupId`.
+fn egress_group_id(p: &Params, egress: bool) -> Result<(), ApiError> {
+    if egress {
+        super::required(p, "GroupId")?;
+    }
+    Ok(())
+}
+
 /// One `SecurityGroupRule` element body (`fromPort`/`toPort` -1 when the rule has none).
 pub(crate) fn render_rule(x: &mut Xml, api: &Api, region: &str, group_id: &str, egress: bool, rule: &SecurityGroupRule) {
     x.text("securityGroupRuleId", &rule.id)
@@ -194,10 +224,12 @@ pub(crate) fn render_rule(x: &mut Xml, api: &Api, region: &str, group_id: &str, 
 /// `AuthorizeSecurityGroupIngress` / `…Egress`: `GroupId` (or `GroupName`, ingress only),
 /// `IpPermissions.N` or the legacy flat members. Output `return`, `securityGroupRuleSet`.
 ///
-/// Errors: `InvalidGroup.NotFound`; `InvalidPermission.Duplicate`; `InvalidParameterValue`
-/// for a bad protocol, port range or CIDR; `RulesPerSecurityGroupLimitExceeded`.
+/// Errors: `MissingParameter` (egress without `GroupId`); `InvalidGroup.NotFound`, also for a
+/// source group of another VPC; `InvalidPermission.Duplicate`; `InvalidParameterValue` for a
+/// bad protocol, port range, CIDR or description; `RulesPerSecurityGroupLimitExceeded`.
 pub(crate) async fn authorize(api: &Api, req: &Request, egress: bool, x: &mut Xml) -> Result<(), ApiError> {
     let p = &req.params;
+    egress_group_id(p, egress)?;
     let snap = api.state.current();
     let r = snap.region(&req.region);
     let group = target(p, &r)?;
@@ -209,12 +241,15 @@ pub(crate) async fn authorize(api: &Api, req: &Request, egress: bool, x: &mut Xm
 }
 
 /// `RevokeSecurityGroupIngress` / `…Egress`: the permissions as for Authorize, or
-/// `SecurityGroupRuleId.N`. Output `return`, `revokedSecurityGroupRuleSet`.
+/// `SecurityGroupRuleId.N`. Output `return`, `revokedSecurityGroupRuleSet`, and for a group of
+/// the default VPC `unknownIpPermissionSet`: the permissions it does not have, which there are
+/// no error (EC2 API reference, RevokeSecurityGroupIngress).
 ///
-/// Errors: `InvalidGroup.NotFound`; `InvalidPermission.NotFound` for a permission the group
-/// does not have; `InvalidSecurityGroupRuleId.NotFound`.
+/// Errors: `InvalidGroup.NotFound`; `InvalidPermission.NotFound` for a permission a group of a
+/// non-default VPC does not have (nothing is revoked); `InvalidSecurityGroupRuleId.NotFound`.
 pub(crate) async fn revoke(api: &Api, req: &Request, egress: bool, x: &mut Xml) -> Result<(), ApiError> {
     let p = &req.params;
+    egress_group_id(p, egress)?;
     let snap = api.state.current();
     let r = snap.region(&req.region);
     let group = target(p, &r)?;
@@ -223,9 +258,15 @@ pub(crate) async fn revoke(api: &Api, req: &Request, egress: bool, x: &mut Xml) 
     let existing = if egress { &group.egress } else { &group.ingress };
     let revoked: Vec<SecurityGroupRule> =
         existing.iter().filter(|e| rules.iter().any(|rule| e.same_permission(rule)) || rule_ids.contains(&e.id)).cloned().collect();
+    let unknown: Vec<SecurityGroupRule> = rules.iter().filter(|rule| !existing.iter().any(|e| e.same_permission(rule))).cloned().collect();
     let group_id = group.id.clone();
     submit(api, req, Ec2Command::RevokeSecurityGroupRules { group_id: Some(group_id.clone()), group_name: None, egress, rules, rule_ids }).await?;
-    x.text("return", "true").list("revokedSecurityGroupRuleSet", "item", &revoked, |x, rule| {
+    x.text("return", "true");
+    // Reached with unknown permissions only for a default-VPC group (others fail above).
+    if !unknown.is_empty() {
+        super::security_groups::permissions(x, api, "unknownIpPermissionSet", &unknown);
+    }
+    x.list("revokedSecurityGroupRuleSet", "item", &revoked, |x, rule| {
         x.text("securityGroupRuleId", &rule.id)
             .text("groupId", &group_id)
             .text("isEgress", egress.to_string())
@@ -237,5 +278,47 @@ pub(crate) async fn revoke(api: &Api, req: &Request, egress: bool, x: &mut Xml) 
             .opt("referencedGroupId", rule.referenced_group_id.as_deref())
             .opt("description", rule.description.as_deref());
     });
+    Ok(())
+}
+
+/// Filter names of DescribeSecurityGroupRules (EC2 API reference, DescribeSecurityGroupRules
+/// "Filters"), besides the tag filters (rules carry no tags in elbow, so those match nothing).
+const RULE_FILTERS: &[&str] = &["group-id", "security-group-rule-id"];
+
+/// `DescribeSecurityGroupRules`: `SecurityGroupRuleId.N`, `Filter.N` (`group-id`,
+/// `security-group-rule-id`, tag filters), `MaxResults` (5–1000), `NextToken`. Output
+/// `securityGroupRuleSet` (shape `SecurityGroupRule`: one source per rule, inbound then outbound
+/// per group, groups in creation order), `nextToken`.
+///
+/// Errors: `InvalidSecurityGroupRuleId.NotFound` for an unknown id; `InvalidParameterValue`
+/// for an unknown filter or bad `MaxResults`.
+pub(crate) fn describe(api: &Api, req: &Request, x: &mut Xml) -> Result<(), ApiError> {
+    let p = &req.params;
+    let wanted = list(p, "SecurityGroupRuleId")?;
+    let filters = super::filters::decode(p, RULE_FILTERS)?;
+    let snap = api.state.current();
+    let r = snap.region(&req.region);
+    let mut groups: Vec<&SecurityGroup> = r.ec2.security_groups.values().collect();
+    super::sort_by_creation(&r.ec2, &mut groups, |g| &g.id);
+    let mut rows: Vec<(&SecurityGroup, bool, &SecurityGroupRule)> = groups
+        .into_iter()
+        .flat_map(|g| g.ingress.iter().map(move |rule| (g, false, rule)).chain(g.egress.iter().map(move |rule| (g, true, rule))))
+        .collect();
+    if !wanted.is_empty() {
+        let unknown: Vec<&str> = wanted.iter().filter(|id| !rows.iter().any(|(_, _, rule)| &rule.id == *id)).map(String::as_str).collect();
+        if !unknown.is_empty() {
+            let noun = if unknown.len() == 1 { "rule ID" } else { "rule IDs" };
+            return Err(ApiError::new("InvalidSecurityGroupRuleId.NotFound", format!("The security group {noun} '{}' does not exist", unknown.join(", "))));
+        }
+        rows.retain(|(_, _, rule)| wanted.contains(&rule.id));
+    }
+    super::filters::retain(&mut rows, &filters, |_| None, |(g, _, rule), name| match name {
+        "group-id" => super::filters::one(&g.id),
+        "security-group-rule-id" => super::filters::one(&rule.id),
+        _ => vec![],
+    });
+    let (page, next) = super::paginate(rows, p, 5, 1000)?;
+    super::check_dry_run(p)?;
+    x.list("securityGroupRuleSet", "item", page, |x, (g, egress, rule)| render_rule(x, api, &req.region, &g.id, egress, rule)).opt("nextToken", next);
     Ok(())
 }

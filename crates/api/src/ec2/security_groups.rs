@@ -10,7 +10,8 @@ use crate::error::ApiError;
 use crate::xml::Xml;
 use crate::{Api, Request, ids};
 
-/// Filter names of DescribeSecurityGroups.
+/// Filter names of DescribeSecurityGroups (EC2 API reference, DescribeSecurityGroups
+/// "Filters"). `…prefix-list-id` matches nothing: elbow's rules have no prefix lists.
 const FILTERS: &[&str] = &[
     "group-id",
     "group-name",
@@ -23,12 +24,18 @@ const FILTERS: &[&str] = &[
     "ip-permission.to-port",
     "ip-permission.protocol",
     "ip-permission.group-id",
+    "ip-permission.group-name",
+    "ip-permission.user-id",
+    "ip-permission.prefix-list-id",
     "egress.ip-permission.cidr",
     "egress.ip-permission.ipv6-cidr",
     "egress.ip-permission.from-port",
     "egress.ip-permission.to-port",
     "egress.ip-permission.protocol",
     "egress.ip-permission.group-id",
+    "egress.ip-permission.group-name",
+    "egress.ip-permission.user-id",
+    "egress.ip-permission.prefix-list-id",
 ];
 
 /// `arn:aws:ec2:<region>:<account>:security-group/<id>`.
@@ -38,7 +45,7 @@ fn arn(api: &Api, region: &str, id: &str) -> String {
 
 /// The `IpPermission` items of a rule list: rules sharing protocol and ports become one item,
 /// in first-seen order. Ports are omitted for all-traffic rules, as EC2 does.
-fn permissions(x: &mut Xml, api: &Api, tag: &str, rules: &[SecurityGroupRule]) {
+pub(crate) fn permissions(x: &mut Xml, api: &Api, tag: &str, rules: &[SecurityGroupRule]) {
     let mut keys: Vec<(&str, Option<i32>, Option<i32>)> = Vec::new();
     for r in rules {
         let k = (r.ip_protocol.as_str(), r.from_port, r.to_port);
@@ -76,8 +83,10 @@ fn render(x: &mut Xml, api: &Api, region: &str, g: &SecurityGroup) {
 /// `securityGroupArn`. The group starts with one outbound allow-all rule.
 ///
 /// Errors: `MissingParameter`; `InvalidVpcID.NotFound`; `InvalidGroup.Duplicate` (name taken
-/// in the VPC); `InvalidGroup.Reserved` (`default`); `InvalidParameterValue` for `sg-*` names;
-/// `VPCIdNotSpecified` without a default VPC.
+/// in the VPC, ignoring case); `InvalidGroup.Reserved` (`default`); `InvalidParameterValue` for
+/// `sg-*` names, or a name or description over 255 characters or outside EC2's character set
+/// (a-z, A-Z, 0-9, spaces and `._-:/()#,@[]+=&;{}!$*`); `VPCIdNotSpecified` without a default
+/// VPC.
 pub(crate) async fn create(api: &Api, req: &Request, x: &mut Xml) -> Result<(), ApiError> {
     let p = &req.params;
     let name = required(p, "GroupName")?.to_string();
@@ -107,7 +116,8 @@ pub(crate) async fn create(api: &Api, req: &Request, x: &mut Xml) -> Result<(), 
 /// `FILTERS` and the tag filters), `MaxResults` (5–1000), `NextToken`. Output
 /// `securityGroupInfo`, `nextToken`.
 ///
-/// Errors: `InvalidGroup.NotFound` for an unknown id or name; `InvalidParameterValue`.
+/// Errors: `InvalidGroup.NotFound` for an unknown id or name; `VPCIdNotSpecified` for a name
+/// when the region has no default VPC; `InvalidParameterValue`.
 pub(crate) fn describe(api: &Api, req: &Request, x: &mut Xml) -> Result<(), ApiError> {
     let p = &req.params;
     let ids = list(p, "GroupId")?;
@@ -120,7 +130,12 @@ pub(crate) fn describe(api: &Api, req: &Request, x: &mut Xml) -> Result<(), ApiE
         groups.extend(r.ec2.security_groups.values());
     } else {
         groups.extend(super::by_ids(&ids, ResourceKind::SecurityGroup, |id| r.ec2.security_groups.get(id))?);
-        let default_vpc = r.ec2.default_vpc().map(|v| v.id.clone()).unwrap_or_default();
+        // Names resolve in the default VPC only; without one EC2 refuses them outright.
+        let default_vpc = match (r.ec2.default_vpc(), names.is_empty()) {
+            (Some(v), _) => v.id.clone(),
+            (None, true) => String::new(),
+            (None, false) => return Err(ApiError::new("VPCIdNotSpecified", "No default VPC for this user")),
+        };
         for n in &names {
             let g = r.ec2.security_groups.values().find(|g| g.vpc_id == default_vpc && &g.name == n);
             groups.push(g.ok_or_else(|| ApiError::new("InvalidGroup.NotFound", format!("The security group '{n}' does not exist in default VPC '{default_vpc}'")))?);
@@ -146,6 +161,13 @@ pub(crate) fn describe(api: &Api, req: &Request, x: &mut Xml) -> Result<(), ApiE
             (_, "to-port") => rules.iter().map(|r| port(r.to_port)).collect(),
             (_, "protocol") => rules.iter().map(|r| r.ip_protocol.clone()).collect(),
             (_, "group-id") => rules.iter().filter_map(|r| r.referenced_group_id.clone()).collect(),
+            (_, "group-name") => rules
+                .iter()
+                .filter_map(|rule| rule.referenced_group_id.as_ref())
+                .filter_map(|id| r.ec2.security_groups.get(id).map(|other| other.name.clone()))
+                .collect(),
+            // The account of a referenced group: always this one.
+            (_, "user-id") => rules.iter().filter(|rule| rule.referenced_group_id.is_some()).map(|_| owner(api).to_string()).collect(),
             _ => vec![],
         }
     });

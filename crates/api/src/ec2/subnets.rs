@@ -10,7 +10,9 @@ use crate::error::ApiError;
 use crate::xml::Xml;
 use crate::{Api, Request, ids};
 
-/// Filter names of DescribeSubnets (camelCase spellings are EC2's legacy aliases).
+/// Filter names of DescribeSubnets (EC2 API reference, DescribeSubnets "Filters"; camelCase
+/// spellings are EC2's legacy aliases). Filters on what elbow's subnets never have (IPv6
+/// blocks, outposts, customer-owned pools) are accepted and match nothing.
 const FILTERS: &[&str] = &[
     "subnet-id",
     "vpc-id",
@@ -27,6 +29,18 @@ const FILTERS: &[&str] = &[
     "owner-id",
     "state",
     "subnet-arn",
+    "customer-owned-ipv4-pool",
+    "enable-dns64",
+    "enable-lni-at-device-index",
+    "ipv6-cidr-block-association.ipv6-cidr-block",
+    "ipv6-cidr-block-association.association-id",
+    "ipv6-cidr-block-association.state",
+    "ipv6-native",
+    "map-customer-owned-ip-on-launch",
+    "outpost-arn",
+    "private-dns-name-options-on-launch.hostname-type",
+    "private-dns-name-options-on-launch.enable-resource-name-dns-a-record",
+    "private-dns-name-options-on-launch.enable-resource-name-dns-aaaa-record",
 ];
 
 /// `arn:aws:ec2:<region>:<account>:subnet/<id>`.
@@ -143,6 +157,12 @@ pub(crate) fn describe(api: &Api, req: &Request, x: &mut Xml) -> Result<(), ApiE
         "owner-id" => one(owner(api)),
         "state" => one("available"),
         "subnet-arn" => one(arn(api, &req.region, &s.id)),
+        // Constant attributes, as `render` reports them.
+        "enable-dns64" | "ipv6-native" | "map-customer-owned-ip-on-launch" => flag(false),
+        "private-dns-name-options-on-launch.hostname-type" => one("ip-name"),
+        "private-dns-name-options-on-launch.enable-resource-name-dns-a-record"
+        | "private-dns-name-options-on-launch.enable-resource-name-dns-aaaa-record" => flag(false),
+        // IPv6 blocks, outposts, customer-owned pools, LNI: elbow's subnets have none.
         _ => vec![],
     });
     let (page, next) = paginate(subnets, p, 5, 1000)?;
@@ -153,7 +173,8 @@ pub(crate) fn describe(api: &Api, req: &Request, x: &mut Xml) -> Result<(), ApiE
 
 /// `DeleteSubnet`: `SubnetId`. Output `return`.
 ///
-/// Errors: `InvalidSubnetID.NotFound`; `DependencyViolation` while a load balancer uses it.
+/// Errors: `InvalidSubnetID.NotFound`; `DependencyViolation` while a load balancer or an
+/// instance that is not terminated uses it. Its explicit route table association goes with it.
 pub(crate) async fn delete(api: &Api, req: &Request, x: &mut Xml) -> Result<(), ApiError> {
     let subnet_id = required(&req.params, "SubnetId")?.to_string();
     submit(api, req, Ec2Command::DeleteSubnet { subnet_id }).await?;

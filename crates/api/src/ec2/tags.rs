@@ -1,7 +1,9 @@
 //! CreateTags, DeleteTags, DescribeTags (EC2 API reference pages of the same names; output
-//! shape `TagDescription`) over the networking resources elbow keeps.
+//! shape `TagDescription`) over the resources elbow keeps: VPCs, subnets, security groups,
+//! internet gateways, route tables, instances and launch templates.
 
 use std::collections::BTreeMap;
+use std::rc::Rc;
 
 use model::command::TagKeyValue;
 use model::{Ec2Command, RegionState};
@@ -57,26 +59,41 @@ pub(crate) async fn delete(api: &Api, req: &Request, x: &mut Xml) -> Result<(), 
     Ok(())
 }
 
-/// One tag of one resource.
+/// One tag of one resource; `tags` are all of that resource's, for the `tag:` filters.
 struct Row<'a> {
     id: &'a str,
     kind: &'static str,
-    tags: &'a BTreeMap<String, String>,
-    key: &'a str,
-    value: &'a str,
+    tags: Rc<BTreeMap<String, String>>,
+    key: String,
+    value: String,
 }
 
 fn rows(r: &RegionState) -> Vec<Row<'_>> {
     let e = &r.ec2;
-    let mut resources: Vec<(&str, &'static str, &BTreeMap<String, String>)> = Vec::new();
-    resources.extend(e.vpcs.values().map(|v| (v.id.as_str(), "vpc", &v.tags)));
-    resources.extend(e.subnets.values().map(|v| (v.id.as_str(), "subnet", &v.tags)));
-    resources.extend(e.security_groups.values().map(|v| (v.id.as_str(), "security-group", &v.tags)));
-    resources.extend(e.internet_gateways.values().map(|v| (v.id.as_str(), "internet-gateway", &v.tags)));
-    resources.extend(e.route_tables.values().map(|v| (v.id.as_str(), "route-table", &v.tags)));
-    let mut out: Vec<Row<'_>> =
-        resources.into_iter().flat_map(|(id, kind, tags)| tags.iter().map(move |(k, v)| Row { id, kind, tags, key: k, value: v })).collect();
-    out.sort_by(|a, b| (a.id, a.key).cmp(&(b.id, b.key)));
+    let mut resources: Vec<(&str, &'static str, BTreeMap<String, String>)> = Vec::new();
+    resources.extend(e.vpcs.values().map(|v| (v.id.as_str(), "vpc", v.tags.clone())));
+    resources.extend(e.subnets.values().map(|v| (v.id.as_str(), "subnet", v.tags.clone())));
+    resources.extend(e.security_groups.values().map(|v| (v.id.as_str(), "security-group", v.tags.clone())));
+    resources.extend(e.internet_gateways.values().map(|v| (v.id.as_str(), "internet-gateway", v.tags.clone())));
+    resources.extend(e.route_tables.values().map(|v| (v.id.as_str(), "route-table", v.tags.clone())));
+    // CreateTags also tags instances and launch templates (`i-…`, `lt-…`), so they list too;
+    // an instance launched from a template also carries EC2's `aws:ec2launchtemplate:*` tags,
+    // as DescribeInstances reports them.
+    resources.extend(e.instances.values().map(|i| {
+        let mut tags = i.tags.clone();
+        if let Some(lt) = &i.launch_template {
+            tags.insert("aws:ec2launchtemplate:id".into(), lt.id.clone());
+            tags.insert("aws:ec2launchtemplate:version".into(), lt.version.to_string());
+        }
+        (i.id.as_str(), "instance", tags)
+    }));
+    resources.extend(e.launch_templates.values().map(|v| (v.id.as_str(), "launch-template", v.tags.clone())));
+    let mut out: Vec<Row<'_>> = Vec::new();
+    for (id, kind, tags) in resources {
+        let tags = Rc::new(tags);
+        out.extend(tags.iter().map(|(k, v)| Row { id, kind, tags: Rc::clone(&tags), key: k.clone(), value: v.clone() }));
+    }
+    out.sort_by(|a, b| (a.id, &a.key).cmp(&(b.id, &b.key)));
     out
 }
 
@@ -97,17 +114,17 @@ pub(crate) fn describe(api: &Api, req: &Request, x: &mut Xml) -> Result<(), ApiE
     let snap = api.state.current();
     let r = snap.region(&req.region);
     let mut rows = rows(&r);
-    filters::retain(&mut rows, &filters, |row| Some(row.tags), |row, name| match name {
+    filters::retain(&mut rows, &filters, |row| Some(&*row.tags), |row, name| match name {
         "resource-id" => one(row.id),
         "resource-type" => one(row.kind),
-        "key" => one(row.key),
-        "value" => one(row.value),
+        "key" => one(&row.key),
+        "value" => one(&row.value),
         _ => vec![],
     });
     let (page, next) = paginate(rows, p, 5, 1000)?;
     check_dry_run(p)?;
     x.list("tagSet", "item", page, |x, row| {
-        x.text("resourceId", row.id).text("resourceType", row.kind).text("key", row.key).text("value", row.value);
+        x.text("resourceId", row.id).text("resourceType", row.kind).text("key", &row.key).text("value", &row.value);
     })
     .opt("nextToken", next);
     Ok(())

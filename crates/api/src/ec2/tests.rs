@@ -209,8 +209,10 @@ async fn security_group_rules_decode_render_and_revoke() {
 
     let revoked = call(&e, "RevokeSecurityGroupIngress", &[("GroupId", &sg), ("IpPermissions.1.IpProtocol", "tcp"), ("IpPermissions.1.FromPort", "22"), ("IpPermissions.1.ToPort", "22"), ("IpPermissions.1.IpRanges.1.CidrIp", "10.0.0.0/8")]).await.unwrap();
     assert_eq!(first(&revoked, "cidrIpv4"), "10.0.0.0/8");
-    let again = call(&e, "RevokeSecurityGroupIngress", &[("GroupId", &sg), ("IpProtocol", "tcp"), ("FromPort", "22"), ("ToPort", "22"), ("CidrIp", "10.0.0.0/8")]).await.unwrap_err();
-    assert_eq!(again.code, "InvalidPermission.NotFound");
+    // In the default VPC a permission the group lacks is reported back, not an error.
+    let again = call(&e, "RevokeSecurityGroupIngress", &[("GroupId", &sg), ("IpProtocol", "tcp"), ("FromPort", "22"), ("ToPort", "22"), ("CidrIp", "10.0.0.0/8")]).await.unwrap();
+    assert!(again.contains("<return>true</return><unknownIpPermissionSet><item><ipProtocol>tcp</ipProtocol><fromPort>22</fromPort><toPort>22</toPort><groups/><ipRanges><item><cidrIp>10.0.0.0/8</cidrIp></item></ipRanges>"), "{again}");
+    assert!(again.contains("<revokedSecurityGroupRuleSet/>"), "{again}");
     let egress = call(&e, "RevokeSecurityGroupEgress", &[("GroupId", &sg), ("IpPermissions.1.IpProtocol", "-1"), ("IpPermissions.1.IpRanges.1.CidrIp", "0.0.0.0/0")]).await.unwrap();
     assert_eq!(first(&egress, "isEgress"), "true");
     call(&e, "AuthorizeSecurityGroupEgress", &[("GroupId", &sg), ("IpPermissions.1.IpProtocol", "tcp"), ("IpPermissions.1.FromPort", "-1"), ("IpPermissions.1.ToPort", "-1"), ("IpPermissions.1.IpRanges.1.CidrIp", "0.0.0.0/0")]).await.unwrap();
@@ -278,6 +280,94 @@ async fn gateways_and_route_tables() {
     call(&e, "DeleteInternetGateway", &[("InternetGatewayId", &igw)]).await.unwrap();
     call(&e, "DeleteSubnet", &[("SubnetId", &subnet)]).await.unwrap();
     call(&e, "DeleteVpc", &[("VpcId", &vpc)]).await.unwrap();
+}
+
+#[tokio::test]
+async fn audit_filters_rules_attributes_and_wording() {
+    let e = env().await;
+    let default_vpc = first(&call(&e, "DescribeVpcs", &[("Filter.1.Name", "isDefault"), ("Filter.1.Value.1", "true")]).await.unwrap(), "vpcId");
+    // Every filter name of the EC2 API reference is accepted; constant attributes match.
+    let subnets = call(&e, "DescribeSubnets", &[("Filter.1.Name", "ipv6-native"), ("Filter.1.Value.1", "false"), ("Filter.2.Name", "vpc-id"), ("Filter.2.Value.1", &default_vpc)]).await.unwrap();
+    assert_eq!(all(&subnets, "subnetId").len(), 2);
+    let none = call(&e, "DescribeSubnets", &[("Filter.1.Name", "outpost-arn"), ("Filter.1.Value.1", "*")]).await.unwrap();
+    assert!(none.contains("<subnetSet/>"), "{none}");
+    let none = call(&e, "DescribeVpcs", &[("Filter.1.Name", "ipv6-cidr-block-association.state"), ("Filter.1.Value.1", "*")]).await.unwrap();
+    assert!(none.contains("<vpcSet/>"), "{none}");
+    let none = call(&e, "DescribeRouteTables", &[("Filter.1.Name", "route.nat-gateway-id"), ("Filter.1.Value.1", "*")]).await.unwrap();
+    assert!(none.contains("<routeTableSet/>"), "{none}");
+    call(&e, "DescribeAvailabilityZones", &[("Filter.1.Name", "parent-zone-name"), ("Filter.1.Value.1", "*")]).await.unwrap();
+
+    let web = first(&call(&e, "CreateSecurityGroup", &[("GroupName", "web"), ("GroupDescription", "web")]).await.unwrap(), "groupId");
+    let db = first(&call(&e, "CreateSecurityGroup", &[("GroupName", "db"), ("GroupDescription", "db")]).await.unwrap(), "groupId");
+    call(&e, "AuthorizeSecurityGroupIngress", &[("GroupId", &db), ("IpPermissions.1.IpProtocol", "tcp"), ("IpPermissions.1.FromPort", "5432"), ("IpPermissions.1.ToPort", "5432"), ("IpPermissions.1.Groups.1.GroupId", &web)]).await.unwrap();
+    let by_source = call(&e, "DescribeSecurityGroups", &[("Filter.1.Name", "ip-permission.group-name"), ("Filter.1.Value.1", "web")]).await.unwrap();
+    assert_eq!(all(&by_source, "groupName"), vec!["db"]);
+    let by_user = call(&e, "DescribeSecurityGroups", &[("Filter.1.Name", "ip-permission.user-id"), ("Filter.1.Value.1", "123456789012"), ("Filter.2.Name", "group-id"), ("Filter.2.Value.1", &db)]).await.unwrap();
+    assert_eq!(all(&by_source, "groupId"), all(&by_user, "groupId"));
+
+    // Messages EC2 writes in lower case stay so.
+    let dep = call(&e, "DeleteSecurityGroup", &[("GroupId", &web)]).await.unwrap_err();
+    assert_eq!((dep.code.as_ref(), dep.message), ("DependencyViolation", format!("resource {web} has a dependent object")));
+    let dup = call(&e, "AuthorizeSecurityGroupIngress", &[("GroupId", &db), ("IpPermissions.1.IpProtocol", "tcp"), ("IpPermissions.1.FromPort", "5432"), ("IpPermissions.1.ToPort", "5432"), ("IpPermissions.1.Groups.1.GroupId", &web)]).await.unwrap_err();
+    assert!(dup.message.starts_with("the specified rule \"peer: sg-"), "{}", dup.message);
+
+    // DescribeSecurityGroupRules: one source per rule, inbound then outbound.
+    let rules = call(&e, "DescribeSecurityGroupRules", &[("Filter.1.Name", "group-id"), ("Filter.1.Value.1", &db)]).await.unwrap();
+    assert_eq!(all(&rules, "isEgress"), vec!["false", "true"]);
+    assert_eq!(all(&rules, "fromPort"), vec!["5432", "-1"]);
+    assert!(rules.contains(&format!("<referencedGroupInfo><groupId>{web}</groupId>")), "{rules}");
+    let rule_id = first(&rules, "securityGroupRuleId");
+    let one = call(&e, "DescribeSecurityGroupRules", &[("SecurityGroupRuleId.1", &rule_id)]).await.unwrap();
+    assert_eq!(all(&one, "securityGroupRuleId"), vec![rule_id]);
+    let nf = call(&e, "DescribeSecurityGroupRules", &[("SecurityGroupRuleId.1", "sgr-nope")]).await.unwrap_err();
+    assert_eq!((nf.code.as_ref(), nf.message.as_str()), ("InvalidSecurityGroupRuleId.NotFound", "The security group rule ID 'sgr-nope' does not exist"));
+
+    let bad_text = call(&e, "AuthorizeSecurityGroupIngress", &[("GroupId", &web), ("IpPermissions.1.IpProtocol", "tcp"), ("IpPermissions.1.FromPort", "1"), ("IpPermissions.1.ToPort", "1"), ("IpPermissions.1.IpRanges.1.CidrIp", "10.0.0.0/8"), ("IpPermissions.1.IpRanges.1.Description", "bob's")]).await.unwrap_err();
+    assert_eq!(bad_text.code, "InvalidParameterValue");
+
+    // The egress actions take GroupId only.
+    let by_name = call(&e, "AuthorizeSecurityGroupEgress", &[("GroupName", "web"), ("IpPermissions.1.IpProtocol", "tcp"), ("IpPermissions.1.FromPort", "1"), ("IpPermissions.1.ToPort", "1"), ("IpPermissions.1.IpRanges.1.CidrIp", "10.0.0.0/8")]).await.unwrap_err();
+    assert_eq!(by_name.code, "MissingParameter");
+
+    // DescribeVpcAttribute reports EC2's defaults.
+    let vpc = first(&call(&e, "CreateVpc", &[("CidrBlock", "10.4.0.0/16")]).await.unwrap(), "vpcId");
+    let hostnames = call(&e, "DescribeVpcAttribute", &[("VpcId", &vpc), ("Attribute", "enableDnsHostnames")]).await.unwrap();
+    assert!(hostnames.contains(&format!("<vpcId>{vpc}</vpcId><enableDnsHostnames><value>false</value></enableDnsHostnames>")), "{hostnames}");
+    let support = call(&e, "DescribeVpcAttribute", &[("VpcId", &default_vpc), ("Attribute", "enableDnsHostnames")]).await.unwrap();
+    assert!(support.contains("<value>true</value>"), "{support}");
+    assert_eq!(call(&e, "DescribeVpcAttribute", &[("VpcId", &vpc), ("Attribute", "colour")]).await.unwrap_err().code, "InvalidParameterValue");
+    assert_eq!(call(&e, "DescribeVpcAttribute", &[("VpcId", "vpc-nope"), ("Attribute", "enableDnsSupport")]).await.unwrap_err().code, "InvalidVpcID.NotFound");
+
+    // Source groups by name are looked up in the default VPC, as on EC2; across VPCs only ids
+    // name groups, and a rule cannot reference a group of another VPC at all.
+    let app = first(&call(&e, "CreateSecurityGroup", &[("GroupName", "app"), ("GroupDescription", "app"), ("VpcId", &vpc)]).await.unwrap(), "groupId");
+    let own = [("GroupId", app.as_str()), ("IpPermissions.1.IpProtocol", "tcp"), ("IpPermissions.1.FromPort", "1"), ("IpPermissions.1.ToPort", "1")];
+    let by_name = call(&e, "AuthorizeSecurityGroupIngress", &[&own[..], &[("IpPermissions.1.Groups.1.GroupName", "app")]].concat()).await.unwrap_err();
+    assert_eq!((by_name.code.as_ref(), by_name.message), ("InvalidGroup.NotFound", format!("The security group 'app' does not exist in default VPC '{default_vpc}'")));
+    let across = call(&e, "AuthorizeSecurityGroupIngress", &[&own[..], &[("IpPermissions.1.Groups.1.GroupName", "web")]].concat()).await.unwrap_err();
+    assert_eq!((across.code.as_ref(), across.message.as_str()), ("InvalidGroup.NotFound", "You have specified two resources that belong to different networks."));
+    let across = call(&e, "AuthorizeSecurityGroupIngress", &[&own[..], &[("IpPermissions.1.Groups.1.GroupId", web.as_str())]].concat()).await.unwrap_err();
+    assert_eq!(across.code, "InvalidGroup.NotFound");
+    call(&e, "AuthorizeSecurityGroupIngress", &[&own[..], &[("IpPermissions.1.Groups.1.GroupId", app.as_str())]].concat()).await.unwrap();
+    let lacking = call(&e, "RevokeSecurityGroupIngress", &[&own[..], &[("IpPermissions.1.IpRanges.1.CidrIp", "10.0.0.0/8")]].concat()).await.unwrap_err();
+    assert_eq!(lacking.code, "InvalidPermission.NotFound");
+    call(&e, "DeleteSecurityGroup", &[("GroupId", &app)]).await.unwrap();
+
+    // A gateway route may not be more specific than the VPC's own block.
+    let igw = first(&call(&e, "CreateInternetGateway", &[]).await.unwrap(), "internetGatewayId");
+    call(&e, "AttachInternetGateway", &[("InternetGatewayId", &igw), ("VpcId", &vpc)]).await.unwrap();
+    let rtb = first(&call(&e, "CreateRouteTable", &[("VpcId", &vpc)]).await.unwrap(), "routeTableId");
+    let inner = call(&e, "CreateRoute", &[("RouteTableId", &rtb), ("DestinationCidrBlock", "10.4.1.0/24"), ("GatewayId", &igw)]).await.unwrap_err();
+    assert_eq!(inner.code, "InvalidParameterValue");
+    let local = call(&e, "CreateRoute", &[("RouteTableId", &rtb), ("DestinationCidrBlock", "10.4.0.0/16"), ("GatewayId", &igw)]).await.unwrap_err();
+    assert_eq!(local.code, "RouteAlreadyExists");
+
+    // DescribeTags lists launch templates too (CreateTags accepts their ids).
+    let lt = call(&e, "CreateLaunchTemplate", &[("LaunchTemplateName", "web"), ("LaunchTemplateData.ImageId", "ami-0elbow0000000001")]).await.unwrap();
+    let lt_id = first(&lt, "launchTemplateId");
+    call(&e, "CreateTags", &[("ResourceId.1", &lt_id), ("Tag.1.Key", "team"), ("Tag.1.Value", "web")]).await.unwrap();
+    let tags = call(&e, "DescribeTags", &[("Filter.1.Name", "resource-type"), ("Filter.1.Value.1", "launch-template")]).await.unwrap();
+    assert_eq!(all(&tags, "resourceId"), vec![lt_id]);
 }
 
 #[tokio::test]
@@ -372,6 +462,8 @@ async fn dump_responses_for_botocore() {
     save("AssociateRouteTable", &call(&e, "AssociateRouteTable", &[("RouteTableId", &rtb), ("SubnetId", &first(&subnets, "subnetId"))]).await.unwrap());
     save("DescribeRouteTables", &call(&e, "DescribeRouteTables", &[]).await.unwrap());
     save("DescribeTags", &call(&e, "DescribeTags", &[]).await.unwrap());
+    save("DescribeSecurityGroupRules", &call(&e, "DescribeSecurityGroupRules", &[("Filter.1.Name", "group-id"), ("Filter.1.Value.1", &sg)]).await.unwrap());
+    save("DescribeVpcAttribute", &call(&e, "DescribeVpcAttribute", &[("VpcId", &vpc), ("Attribute", "enableDnsSupport")]).await.unwrap());
     save("DeleteSecurityGroup", &call(&e, "DeleteSecurityGroup", &[("GroupId", &sg)]).await.unwrap());
     save("DescribeVpcsPage", &call(&e, "DescribeVpcs", &[("MaxResults", "5")]).await.unwrap());
     let err = call(&e, "DescribeVpcs", &[("VpcId.1", "vpc-nope")]).await.unwrap_err();

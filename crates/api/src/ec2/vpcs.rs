@@ -1,5 +1,5 @@
-//! CreateVpc, DescribeVpcs, DeleteVpc (EC2 API reference pages of the same names; output
-//! shape `Vpc`).
+//! CreateVpc, DescribeVpcs, DeleteVpc, DescribeVpcAttribute (EC2 API reference pages of the
+//! same names; output shape `Vpc`).
 
 use model::ResourceKind;
 use model::ec2::Vpc;
@@ -11,7 +11,9 @@ use crate::error::ApiError;
 use crate::xml::Xml;
 use crate::{Api, Request, ids};
 
-/// Filter names of DescribeVpcs (the `isDefault` spelling is what older tools send).
+/// Filter names of DescribeVpcs (EC2 API reference, DescribeVpcs "Filters"; the `isDefault`
+/// spelling is what older tools send). The IPv6 ones are accepted and match nothing: elbow's
+/// VPCs have no IPv6 blocks.
 const FILTERS: &[&str] = &[
     "vpc-id",
     "cidr",
@@ -25,6 +27,10 @@ const FILTERS: &[&str] = &[
     "owner-id",
     "state",
     "instance-tenancy",
+    "ipv6-cidr-block-association.ipv6-cidr-block",
+    "ipv6-cidr-block-association.ipv6-pool",
+    "ipv6-cidr-block-association.association-id",
+    "ipv6-cidr-block-association.state",
 ];
 
 /// The DHCP options set every VPC of `region` reports (elbow has one, with a stable id).
@@ -119,6 +125,7 @@ pub(crate) fn describe(api: &Api, req: &Request, x: &mut Xml) -> Result<(), ApiE
         "owner-id" => one(owner(api)),
         "state" => one("available"),
         "instance-tenancy" => one(&v.instance_tenancy),
+        // `ipv6-cidr-block-association.*`: no IPv6 blocks.
         _ => vec![],
     });
     let (page, next) = paginate(vpcs, p, 5, 1000)?;
@@ -136,5 +143,37 @@ pub(crate) async fn delete(api: &Api, req: &Request, x: &mut Xml) -> Result<(), 
     let vpc_id = required(&req.params, "VpcId")?.to_string();
     submit(api, req, Ec2Command::DeleteVpc { vpc_id }).await?;
     ok(x);
+    Ok(())
+}
+
+/// `DescribeVpcAttribute`: `VpcId`, `Attribute` (`enableDnsSupport`, `enableDnsHostnames`,
+/// `enableNetworkAddressUsageMetrics`). Output `vpcId` and the one attribute as
+/// `<name><value>bool</value></name>`. elbow keeps no VPC attributes: it reports EC2's
+/// defaults (DNS support on; DNS hostnames on for the default VPC only; address usage metrics
+/// off), and has no ModifyVpcAttribute to change them.
+///
+/// Errors: `MissingParameter`; `InvalidVpcID.NotFound`; `InvalidParameterValue` for another
+/// attribute name.
+pub(crate) fn describe_attribute(api: &Api, req: &Request, x: &mut Xml) -> Result<(), ApiError> {
+    let p = &req.params;
+    let vpc_id = required(p, "VpcId")?;
+    let attribute = required(p, "Attribute")?;
+    let snap = api.state.current();
+    let r = snap.region(&req.region);
+    let vpc = r.ec2.vpcs.get(vpc_id).ok_or_else(|| super::not_found(ResourceKind::Vpc, &[vpc_id]))?;
+    let value = match attribute {
+        "enableDnsSupport" => true,
+        "enableDnsHostnames" => vpc.is_default,
+        "enableNetworkAddressUsageMetrics" => false,
+        other => {
+            return Err(super::invalid(format!(
+                "Value ({other}) for parameter attribute is invalid. Valid values are: enableDnsSupport, enableDnsHostnames, enableNetworkAddressUsageMetrics"
+            )));
+        }
+    };
+    check_dry_run(p)?;
+    x.text("vpcId", &vpc.id).elem(attribute, |x| {
+        x.text("value", value.to_string());
+    });
     Ok(())
 }

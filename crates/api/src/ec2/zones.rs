@@ -9,7 +9,9 @@ use crate::error::ApiError;
 use crate::xml::Xml;
 use crate::{Api, Request};
 
-/// Filter names of DescribeAvailabilityZones.
+/// Filter names of DescribeAvailabilityZones (EC2 API reference, DescribeAvailabilityZones
+/// "Filters"). `message` and the `parent-zone-*` ones match nothing: elbow's zones have no
+/// messages and no parent (they are not Local or Wavelength Zones).
 const FILTERS: &[&str] = &[
     "zone-name",
     "zone-id",
@@ -21,6 +23,8 @@ const FILTERS: &[&str] = &[
     "network-border-group",
     "opt-in-status",
     "message",
+    "parent-zone-id",
+    "parent-zone-name",
 ];
 
 /// One zone as rendered: (name, id).

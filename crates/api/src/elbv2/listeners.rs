@@ -72,6 +72,35 @@ fn decode_certificates(p: &Params) -> Result<Option<Vec<String>>, ApiError> {
     })
 }
 
+/// `MutualAuthentication` of CreateListener/ModifyListener. elbow terminates TLS without client
+/// certificates and keeps no trust stores, so only `Mode` `off` (AWS's default) is accepted;
+/// anything else is refused rather than silently ignored (API reference
+/// `MutualAuthenticationAttributes`; ALB guide, "Mutual authentication with TLS").
+///
+/// Errors: `ValidationError` naming `MutualAuthentication.Mode` for a value other than `off`,
+/// `passthrough` or `verify`, or for `verify` without `TrustStoreArn`; `TrustStoreNotFound`
+/// for `verify` with a trust store (elbow has none); `InvalidConfigurationRequest` for
+/// `passthrough`, which elbow does not implement.
+fn check_mutual_authentication(p: &Params) -> Result<(), ApiError> {
+    if !p.has("MutualAuthentication") {
+        return Ok(());
+    }
+    let m = p.sub("MutualAuthentication");
+    m.bool("IgnoreClientCertificateExpiry")?;
+    match m.get("Mode").unwrap_or("off") {
+        "off" => Ok(()),
+        "verify" => match m.get("TrustStoreArn") {
+            None => Err(m.constraint("TrustStoreArn", None, "Member must not be null when Mode is 'verify'")),
+            Some(arn) => Err(ApiError::new("TrustStoreNotFound", format!("Trust store '{arn}' not found"))),
+        },
+        "passthrough" => Err(ApiError::new(
+            "InvalidConfigurationRequest",
+            "Mutual authentication mode 'passthrough' is not supported by elbow; use 'off'",
+        )),
+        other => Err(m.constraint("Mode", Some(other), "Member must satisfy enum value set: [off, passthrough, verify]")),
+    }
+}
+
 fn listener_not_found(arn: &str) -> ApiError {
     ApiError::from_model(ModelError::not_found(ResourceKind::Listener, arn), Service::Elbv2)
 }
@@ -81,6 +110,7 @@ pub(crate) async fn create(api: &Api, req: &Request, x: &mut Xml) -> Result<(), 
     let lb_arn = p.required("LoadBalancerArn")?.to_string();
     let default_actions = decode_actions(p, "DefaultActions")?.ok_or_else(|| p.constraint("DefaultActions", None, "Member must not be null"))?;
     let port = p.u32("Port", 1, 65535)?.map(|n| n as u16);
+    check_mutual_authentication(p)?;
     let id = ids::hex(16);
     let arn = model::ids::listener_arn(&lb_arn, &id);
     let snap = submit(
@@ -144,6 +174,7 @@ pub(crate) fn describe(api: &Api, req: &Request, x: &mut Xml) -> Result<(), ApiE
 pub(crate) async fn modify(api: &Api, req: &Request, x: &mut Xml) -> Result<(), ApiError> {
     let p = &req.params;
     let arn = p.required("ListenerArn")?.to_string();
+    check_mutual_authentication(p)?;
     let snap = submit(
         api,
         req,
@@ -168,4 +199,30 @@ pub(crate) async fn delete(api: &Api, req: &Request) -> Result<(), ApiError> {
     let arn = req.params.required("ListenerArn")?.to_string();
     submit(api, req, Elbv2Command::DeleteListener { arn }).await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::params::ListStyle;
+
+    fn check(form: &str) -> Result<(), ApiError> {
+        check_mutual_authentication(&Params::from_form(form.as_bytes(), ListStyle::Member))
+    }
+
+    #[test]
+    fn only_mutual_authentication_off_is_accepted() {
+        assert!(check("").is_ok());
+        assert!(check("MutualAuthentication.Mode=off").is_ok());
+        let e = check("MutualAuthentication.Mode=verify&MutualAuthentication.TrustStoreArn=arn%3Aaws%3Aelasticloadbalancing%3Aus-east-1%3A123456789012%3Atruststore%2Fts%2F0123456789abcdef").unwrap_err();
+        assert_eq!(e.code, "TrustStoreNotFound");
+        assert!(e.message.contains("truststore/ts"), "{}", e.message);
+        let e = check("MutualAuthentication.Mode=verify").unwrap_err();
+        assert_eq!(e.code, "ValidationError");
+        assert!(e.message.contains("trustStoreArn"), "{}", e.message);
+        assert_eq!(check("MutualAuthentication.Mode=passthrough").unwrap_err().code, "InvalidConfigurationRequest");
+        let e = check("MutualAuthentication.Mode=strict").unwrap_err();
+        assert_eq!(e.code, "ValidationError");
+        assert!(e.message.contains("mode"), "{}", e.message);
+    }
 }

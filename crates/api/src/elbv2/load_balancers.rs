@@ -10,11 +10,78 @@ use crate::service::Service;
 use crate::xml::Xml;
 use crate::{Api, Request, ids};
 
-/// Route 53 hosted zone id AWS reports for load balancers in us-east-1 (ALB / NLB).
-fn hosted_zone_id(kind: LoadBalancerType) -> &'static str {
+/// Route 53 hosted zone ids of Application (and Classic/Gateway) Load Balancers per region, as
+/// in AWS General Reference, "Elastic Load Balancing endpoints and quotas".
+const ALB_HOSTED_ZONE_IDS: &[(&str, &str)] = &[
+    ("af-south-1", "Z268VQBMOI5EKX"),
+    ("ap-east-1", "Z3DQVH9N71FHZ0"),
+    ("ap-northeast-1", "Z14GRHDCWA56QT"),
+    ("ap-northeast-2", "ZWKZPGTI48KDX"),
+    ("ap-northeast-3", "Z5LXEXXYW11ES"),
+    ("ap-south-1", "ZP97RAFLXTNZK"),
+    ("ap-southeast-1", "Z1LMS91P8CMLE5"),
+    ("ap-southeast-2", "Z1GM3OXH4ZPM65"),
+    ("ca-central-1", "ZQSVJUPU6J1EY"),
+    ("eu-central-1", "Z215JYRZR1TBD5"),
+    ("eu-north-1", "Z23TAZ6LKFMNIO"),
+    ("eu-south-1", "Z3ULH7SSC9OV64"),
+    ("eu-west-1", "Z32O12XQLNTSW2"),
+    ("eu-west-2", "ZHURV8PSTC4K8"),
+    ("eu-west-3", "Z3Q77PNBQS71R4"),
+    ("me-south-1", "ZS929ML54UICD"),
+    ("sa-east-1", "Z2P70J7HTTTPLU"),
+    ("us-east-1", "Z35SXDOTRQ7X7K"),
+    ("us-east-2", "Z3AADJGX6KTTL2"),
+    ("us-west-1", "Z368ELLRRE2KJ0"),
+    ("us-west-2", "Z1H1FL5HABSF5"),
+];
+
+/// Route 53 hosted zone ids of Network Load Balancers per region (same AWS page).
+const NLB_HOSTED_ZONE_IDS: &[(&str, &str)] = &[
+    ("af-south-1", "Z203XCE67M25HM"),
+    ("ap-east-1", "Z12Y7K3UBGUAD1"),
+    ("ap-northeast-1", "Z31USIVHYNEOWT"),
+    ("ap-northeast-2", "ZIBE1TIR4HY56"),
+    ("ap-northeast-3", "Z1GWIQ4HH19I5X"),
+    ("ap-south-1", "ZVDDRBQ08TROA"),
+    ("ap-southeast-1", "ZKVM4W9LS7TM"),
+    ("ap-southeast-2", "ZCT6FZBF4DROD"),
+    ("ca-central-1", "Z2EPGBW3API2WT"),
+    ("eu-central-1", "Z3F0SRJ5LGBH90"),
+    ("eu-north-1", "Z1UDT6IFJ4EJM"),
+    ("eu-south-1", "Z23146JA1KNAFP"),
+    ("eu-west-1", "Z2IFOLAFXWLO4F"),
+    ("eu-west-2", "ZD4D7Y8KGAS4G"),
+    ("eu-west-3", "Z1CMS0P5QUZ6D5"),
+    ("me-south-1", "Z3QSRYVP46NYYV"),
+    ("sa-east-1", "ZTK26PT1VY4CU"),
+    ("us-east-1", "Z26RNL4JYFTOTI"),
+    ("us-east-2", "ZLMOA37VPKANP"),
+    ("us-west-1", "Z24FKFUX50B4VW"),
+    ("us-west-2", "Z18D5FSROUN65G"),
+];
+
+/// The `CanonicalHostedZoneId` AWS reports for a load balancer of this type in `region`
+/// (General Reference, "Elastic Load Balancing endpoints and quotas"). A region outside that
+/// table (elbow accepts any region name) gets the us-east-1 zone.
+fn hosted_zone_id(kind: LoadBalancerType, region: &str) -> &'static str {
+    let table = if kind == LoadBalancerType::Network { NLB_HOSTED_ZONE_IDS } else { ALB_HOSTED_ZONE_IDS };
+    table.iter().find(|(r, _)| *r == region).or_else(|| table.iter().find(|(r, _)| *r == "us-east-1")).map_or("", |(_, z)| *z)
+}
+
+/// The `DNSName` of a new load balancer, in AWS's per-type form with `suffix` standing for
+/// `elb.amazonaws.com`: ALB `[internal-]<name>-<10 digits>.<region>.<suffix>`; NLB
+/// `[internal-]<name>-<16 hex>.elb.<region>.<rest>` where `suffix` is `elb.<rest>` (else
+/// `<name>-<16 hex>.<region>.<suffix>`), as in the ALB/NLB guides' "DNS name" sections.
+fn dns_name(kind: LoadBalancerType, scheme: Scheme, name: &str, region: &str, suffix: &str) -> String {
+    let prefix = if scheme == Scheme::Internal { "internal-" } else { "" };
+    let name = name.to_ascii_lowercase();
     match kind {
-        LoadBalancerType::Network => "Z26RNL4JYFTOTI",
-        _ => "Z35SXDOTRQ7X7K",
+        LoadBalancerType::Network => match suffix.strip_prefix("elb.") {
+            Some(rest) => format!("{prefix}{name}-{}.elb.{region}.{rest}", ids::hex(16)),
+            None => format!("{prefix}{name}-{}.{region}.{suffix}", ids::hex(16)),
+        },
+        _ => format!("{prefix}{name}-{}.{region}.{suffix}", ids::digits(10)),
     }
 }
 
@@ -36,8 +103,7 @@ pub(crate) async fn create(api: &Api, req: &Request, x: &mut Xml) -> Result<(), 
     let tags = decode_tags(p)?;
     let id = ids::hex(16);
     let arn = model::ids::load_balancer_arn(&req.region, &api.config.account_id, kind.arn_prefix(), &name, &id);
-    let prefix = if scheme == Scheme::Internal { "internal-" } else { "" };
-    let dns_name = format!("{prefix}{}-{}.{}.{}", name.to_ascii_lowercase(), ids::digits(10), req.region, api.config.dns_suffix);
+    let dns_name = dns_name(kind, scheme, &name, &req.region, &api.config.dns_suffix);
     let snap = submit(
         api,
         req,
@@ -46,7 +112,7 @@ pub(crate) async fn create(api: &Api, req: &Request, x: &mut Xml) -> Result<(), 
             id,
             name: name.clone(),
             dns_name,
-            canonical_hosted_zone_id: hosted_zone_id(kind).to_string(),
+            canonical_hosted_zone_id: hosted_zone_id(kind, &req.region).to_string(),
             subnets,
             security_groups,
             scheme,
@@ -155,4 +221,36 @@ pub(crate) fn describe_capacity_reservation(api: &Api, req: &Request, x: &mut Xm
     }
     x.strings("CapacityReservationState", "member", Vec::<String>::new());
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hosted_zone_ids_follow_region_and_type() {
+        assert_eq!(hosted_zone_id(LoadBalancerType::Application, "us-east-1"), "Z35SXDOTRQ7X7K");
+        assert_eq!(hosted_zone_id(LoadBalancerType::Network, "us-east-1"), "Z26RNL4JYFTOTI");
+        assert_eq!(hosted_zone_id(LoadBalancerType::Application, "eu-central-1"), "Z215JYRZR1TBD5");
+        assert_eq!(hosted_zone_id(LoadBalancerType::Network, "eu-central-1"), "Z3F0SRJ5LGBH90");
+        assert_eq!(hosted_zone_id(LoadBalancerType::Network, "elbow-local-1"), "Z26RNL4JYFTOTI", "unknown regions use us-east-1's");
+    }
+
+    #[test]
+    fn dns_names_have_awss_per_type_form() {
+        let alb = dns_name(LoadBalancerType::Application, Scheme::Internal, "Web", "us-east-1", "elb.localhost");
+        let (host, rest) = alb.split_once('.').unwrap();
+        assert_eq!(rest, "us-east-1.elb.localhost");
+        let digits = host.strip_prefix("internal-web-").unwrap();
+        assert!(digits.len() == 10 && digits.bytes().all(|b| b.is_ascii_digit()), "{alb}");
+
+        let nlb = dns_name(LoadBalancerType::Network, Scheme::InternetFacing, "net", "eu-west-1", "elb.localhost");
+        let (host, rest) = nlb.split_once('.').unwrap();
+        assert_eq!(rest, "elb.eu-west-1.localhost");
+        let hex = host.strip_prefix("net-").unwrap();
+        assert!(hex.len() == 16 && hex.bytes().all(|b| b.is_ascii_hexdigit()), "{nlb}");
+
+        let other = dns_name(LoadBalancerType::Network, Scheme::InternetFacing, "net", "eu-west-1", "lb.test");
+        assert!(other.ends_with(".eu-west-1.lb.test"), "{other}");
+    }
 }

@@ -45,9 +45,34 @@ fn health(state: TargetHealthState, reason: TargetHealthReason, description: &st
     TargetHealth { state, reason: Some(reason), description: Some(description.to_string()) }
 }
 
+/// `Include.member.N` of DescribeTargetHealth: whether `AnomalyDetection` is asked for
+/// (`AnomalyDetection` or `All`, the model's `DescribeTargetHealthInputIncludeEnum`).
+///
+/// Errors: `ValidationError` naming `include.member.N` for any other value.
+fn include_anomaly_detection(p: &Params) -> Result<bool, ApiError> {
+    let mut anomaly = false;
+    for (i, v) in p.list("Include")?.unwrap_or_default().iter().enumerate() {
+        match v.as_str() {
+            "AnomalyDetection" | "All" => anomaly = true,
+            _ => return Err(p.constraint(&format!("Include.member.{}", i + 1), Some(v), "Member must satisfy enum value set: [AnomalyDetection, All]")),
+        }
+    }
+    Ok(anomaly)
+}
+
+/// DescribeTargetHealth: one `TargetHealthDescription` per registered target (or per asked
+/// target), members in the model's order: `Target`, `HealthCheckPort`, `TargetHealth`,
+/// `AnomalyDetection` (only with `Include` `AnomalyDetection`/`All`, and only for HTTP/HTTPS
+/// groups, where ALB runs anomaly detection), `AdministrativeOverride` (always; elbow has no
+/// zonal shift, so `no_override`). elbow detects no anomalies, so `Result` is `normal` and
+/// `MitigationInEffect` `no` (ALB guide, "Automatic target weights"; API reference
+/// `TargetHealthDescription`).
+///
+/// Errors: `TargetGroupNotFound`; `ValidationError` for a bad `Include` or `Targets` member.
 pub(crate) fn describe_health(api: &Api, req: &Request, x: &mut Xml) -> Result<(), ApiError> {
     let p = &req.params;
     let arn = p.required("TargetGroupArn")?;
+    let include_anomaly = include_anomaly_detection(p)?;
     let asked = match p.structs("Targets")? {
         Some(_) => Some(decode_targets(p)?),
         None => None,
@@ -57,6 +82,7 @@ pub(crate) fn describe_health(api: &Api, req: &Request, x: &mut Xml) -> Result<(
     let tg = region.target_groups.get(arn).ok_or_else(|| ApiError::from_model(ModelError::not_found(ResourceKind::TargetGroup, arn), Service::Elbv2))?;
     let in_use = region.target_group_in_use(arn);
     let hc = &tg.health_check;
+    let alb_group = matches!(tg.protocol, Some(model::Protocol::Http | model::Protocol::Https));
     // (id, port, availability zone, registration) for each target to report.
     let rows: Vec<(String, u16, Option<String>, Option<&model::RegisteredTarget>)> = match &asked {
         None => tg.targets.iter().map(|t| (t.id.clone(), t.port, t.availability_zone.clone(), Some(t))).collect(),
@@ -93,6 +119,34 @@ pub(crate) fn describe_health(api: &Api, req: &Request, x: &mut Xml) -> Result<(
         .elem("TargetHealth", |x| {
             x.text("State", h.state.as_str()).opt("Reason", h.reason.map(|r| r.as_str())).opt("Description", h.description.as_deref());
         });
+        if include_anomaly && alb_group {
+            x.elem("AnomalyDetection", |x| {
+                x.text("Result", "normal").text("MitigationInEffect", "no");
+            });
+        }
+        x.elem("AdministrativeOverride", |x| {
+            x.text("State", "no_override").text("Reason", "AdministrativeOverride.NoOverride").text("Description", "No override is currently active on target");
+        });
     });
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::params::ListStyle;
+
+    fn include(form: &str) -> Result<bool, ApiError> {
+        include_anomaly_detection(&Params::from_form(form.as_bytes(), ListStyle::Member))
+    }
+
+    #[test]
+    fn include_takes_the_models_enum() {
+        assert!(!include("").unwrap());
+        assert!(include("Include.member.1=AnomalyDetection").unwrap());
+        assert!(include("Include.member.1=All").unwrap());
+        let e = include("Include.member.1=All&Include.member.2=Everything").unwrap_err();
+        assert_eq!(e.code, "ValidationError");
+        assert!(e.message.contains("Everything") && e.message.contains("include.member.2"), "{}", e.message);
+    }
 }

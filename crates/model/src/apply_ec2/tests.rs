@@ -130,6 +130,12 @@ fn security_groups_names_rules_and_deletion() {
     assert_eq!(e.to_string(), format!("The security group 'web' already exists for VPC '{}'", default_vpc.id));
     assert_eq!(code(&run(&s, sg("sg-2", "sg-x", None)).unwrap_err()), "InvalidParameterValue");
     assert_eq!(code(&run(&s, sg("sg-2", "default", None)).unwrap_err()), "InvalidGroup.Reserved");
+    // Names are unique regardless of case, and limited to EC2's character set.
+    assert_eq!(code(&run(&s, sg("sg-2", "WEB", None)).unwrap_err()), "Duplicate");
+    let e = run(&s, sg("sg-2", "café", None)).unwrap_err();
+    assert_eq!(e.to_string(), "Value (café) for parameter GroupName is invalid. Character sets beyond ASCII are not supported.");
+    assert_eq!(code(&run(&s, sg("sg-2", "bob's", None)).unwrap_err()), "InvalidParameterValue");
+    assert!(run(&s, sg("sg-2", "web tier (prod) #1: a/b@c.d [x]+=&;{}!$*", None)).is_ok());
     assert_eq!(code(&run(&s, sg("sg-2", "x", Some("vpc-nope"))).unwrap_err()), "NotFound");
 
     let auth = |s: &Snapshot, rules: Vec<SecurityGroupRule>| {
@@ -149,7 +155,15 @@ fn security_groups_names_rules_and_deletion() {
     let revoke = |s: &Snapshot, rules: Vec<SecurityGroupRule>, rule_ids: Vec<String>| {
         run(s, Ec2Command::RevokeSecurityGroupRules { group_id: Some("sg-web".into()), group_name: None, egress: false, rules, rule_ids })
     };
-    assert_eq!(code(&revoke(&s, vec![tcp("x", 23, "0.0.0.0/0")], vec![]).unwrap_err()), "InvalidPermission.NotFound");
+    // In the default VPC an unknown permission is no error (EC2 reports it back instead); in
+    // any other VPC it is `InvalidPermission.NotFound`, and nothing is revoked.
+    let same = revoke(&s, vec![tcp("x", 23, "0.0.0.0/0")], vec![]).unwrap();
+    assert_eq!(same.region(R).ec2.security_groups["sg-web"].ingress.len(), 2);
+    let v = run(&s, create_vpc("vpc-5", "10.5.0.0/16")).unwrap();
+    let v = run(&v, Ec2Command::AuthorizeSecurityGroupRules { group_id: Some("sg-vpc-5".into()), group_name: None, egress: false, rules: vec![tcp("sgr-v", 22, "0.0.0.0/0")] }).unwrap();
+    let revoke_v = |rules| run(&v, Ec2Command::RevokeSecurityGroupRules { group_id: Some("sg-vpc-5".into()), group_name: None, egress: false, rules, rule_ids: vec![] });
+    assert_eq!(code(&revoke_v(vec![tcp("x", 22, "0.0.0.0/0"), tcp("x", 23, "0.0.0.0/0")]).unwrap_err()), "InvalidPermission.NotFound");
+    assert!(revoke_v(vec![tcp("x", 22, "0.0.0.0/0")]).is_ok());
     let s = revoke(&s, vec![tcp("x", 22, "0.0.0.0/0")], vec![]).unwrap();
     let s = revoke(&s, vec![], vec!["sgr-2".into()]).unwrap();
     assert!(s.region(R).ec2.security_groups["sg-web"].ingress.is_empty());
@@ -160,6 +174,13 @@ fn security_groups_names_rules_and_deletion() {
     let s2 = run(&s2, Ec2Command::AuthorizeSecurityGroupRules { group_id: Some("sg-app".into()), group_name: None, egress: false, rules: vec![from_group] }).unwrap();
     let del = |s: &Snapshot, id: &str| run(s, Ec2Command::DeleteSecurityGroup { group_id: Some(id.into()), group_name: None });
     assert_eq!(code(&del(&s2, "sg-web").unwrap_err()), "DependencyViolation");
+    // Groups of another VPC cannot be referenced (no peering).
+    let other = run(&s2, create_vpc("vpc-9", "10.9.0.0/16")).unwrap();
+    let mut cross = tcp("sgr-x", 9000, "x");
+    cross.cidr_ipv4 = None;
+    cross.referenced_group_id = Some("sg-web".into());
+    let e = run(&other, Ec2Command::AuthorizeSecurityGroupRules { group_id: Some("sg-vpc-9".into()), group_name: None, egress: false, rules: vec![cross] }).unwrap_err();
+    assert_eq!((code(&e), e.to_string().as_str()), ("InvalidGroup.NotFound", "You have specified two resources that belong to different networks."));
     assert_eq!(code(&del(&s2, &default_vpc.default_security_group_id).unwrap_err()), "CannotDelete");
     let s3 = del(&s2, "sg-app").unwrap();
     let s3 = run(&s3, Ec2Command::DeleteSecurityGroup { group_id: None, group_name: Some("web".into()) }).unwrap();
@@ -189,6 +210,11 @@ fn internet_gateway_attach_rules() {
     assert_eq!(code(&route(&a, "igw-2", "0.0.0.0/0").unwrap_err()), "InvalidParameterValue");
     let b = route(&a, "igw-1", "0.0.0.0/0").unwrap();
     assert_eq!(code(&route(&b, "igw-1", "0.0.0.0/0").unwrap_err()), "RouteAlreadyExists");
+    // Inside the VPC's block only interfaces and instances may be targets; the block itself
+    // is the local route. Wider or disjoint destinations are fine.
+    assert_eq!(code(&route(&b, "igw-1", "10.0.1.0/24").unwrap_err()), "InvalidParameterValue");
+    assert_eq!(code(&route(&b, "igw-1", "10.0.0.0/16").unwrap_err()), "RouteAlreadyExists");
+    assert!(route(&b, "igw-1", "10.0.0.0/8").is_ok());
     let del = |s: &Snapshot, dest: &str| run(s, Ec2Command::DeleteRoute { route_table_id: "rtb-vpc-1".into(), destination_cidr_block: dest.into() });
     assert_eq!(code(&del(&b, "10.0.0.0/16").unwrap_err()), "InvalidParameterValue");
     assert_eq!(code(&del(&b, "1.0.0.0/8").unwrap_err()), "InvalidRoute.NotFound");
