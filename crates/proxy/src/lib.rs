@@ -526,7 +526,11 @@ impl Proxy {
             },
             _ => None,
         };
-        let idle_timeout = attributes::effective(&attributes::listener_defs(l.protocol), &l.attributes, "tcp.idle_timeout.seconds")
+        // Read as stored, not through the listener's keys: ELBv2 TCP listeners have the key, and
+        // classic TCP and SSL listeners carry the classic idle timeout (1–4000 s) in it.
+        let idle_timeout = l
+            .attributes
+            .get("tcp.idle_timeout.seconds")
             .and_then(|v| v.parse().ok())
             .map(Duration::from_secs)
             .unwrap_or(l4::DEFAULT_TCP_IDLE_TIMEOUT);
