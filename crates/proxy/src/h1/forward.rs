@@ -126,7 +126,13 @@ pub async fn forward<C: ClientIo>(io: &mut C, buf: &mut Buf, head: &RequestHead,
                 fresh_retry_used = true;
                 continue;
             }
-            Err(NoResponse::Timeout) => target_failed!(504),
+            // Only a per-try timeout goes to another target: after the idle timeout the client
+            // has waited as long as ALB would let it, and gets its 504 now.
+            Err(NoResponse::Timeout) if head_timeout < idle => target_failed!(504),
+            Err(NoResponse::Timeout) => {
+                target.report_failure(group.passive_failures);
+                return respond_error(io, 504, r, keep && !has_body && whole_request_buffered).await;
+            }
             Err(NoResponse::ClosedEarly) => target_failed!(502),
             Err(NoResponse::Malformed) => {
                 target.report_failure(group.passive_failures);

@@ -146,8 +146,10 @@ async fn forward(mut parts: http::request::Parts, body: Incoming, r: &ListenerRo
             Ok(resp) => break resp,
             Err((failure, before_sending)) => {
                 target.report_failure(group.passive_failures);
-                // Retry elsewhere when nothing was sent, or the request is safe to repeat.
-                if (before_sending || retryable) && !retried
+                // Retry elsewhere when nothing was sent, or the request is safe to repeat and
+                // the client has not already waited the idle timeout for this answer.
+                let waited = matches!(failure, Failure::Timeout) && !before_sending;
+                if (before_sending || (retryable && !waited)) && !retried
                     && let Some(other) = group.balancer.pick(hash, Some(&target)).cloned() {
                         retried = true;
                         target = other;
