@@ -336,6 +336,10 @@ pub fn parse_response(buf: &[u8], method: Method) -> Result<Option<ResponseHead>
         return Err("response head too large");
     }
     let status = resp.code.unwrap_or(0);
+    // RFC 9110 §15: status codes are 100–599; httparse takes any three digits.
+    if !(100..=599).contains(&status) {
+        return Err("status code outside 100-599");
+    }
     let reason = resp.reason.unwrap_or("");
     let mut head = ResponseHead {
         len,
@@ -452,6 +456,14 @@ mod tests {
         assert_eq!(req(&partial_line).unwrap_err(), HeadError::TooLarge);
         let many: String = (0..MAX_FIELDS + 1).map(|i| format!("X-{i}: v\r\n")).collect();
         assert_eq!(req(&format!("GET / HTTP/1.1\r\n{many}\r\n")).unwrap_err(), HeadError::TooLarge);
+    }
+
+    #[test]
+    fn status_codes_outside_rfc_9110_are_malformed() {
+        for line in ["HTTP/1.1 999 Weird\r\n\r\n", "HTTP/1.1 099 Low\r\n\r\n", "HTTP/1.1 600 High\r\n\r\n"] {
+            assert!(parse_response(line.as_bytes(), Method::Get).is_err(), "{line}");
+        }
+        assert!(parse_response(b"HTTP/1.1 599 Edge\r\n\r\n", Method::Get).unwrap().is_some());
     }
 
     #[test]
