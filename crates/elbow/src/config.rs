@@ -11,11 +11,31 @@ use serde::Deserialize;
 /// The API's default address: loopback, port 4750.
 pub const DEFAULT_API_ADDR: &str = "127.0.0.1:4750";
 
+/// Parses `HOST:PORT` where HOST is an IP address or a name (`localhost:4750`), resolved once
+/// at start to its first address.
+///
+/// Errors: a message naming the value when it has no port or the name does not resolve.
+pub fn parse_host_port(s: &str) -> Result<SocketAddr, String> {
+    if let Ok(a) = s.parse() {
+        return Ok(a);
+    }
+    if s.rsplit_once(':').is_none_or(|(h, p)| h.is_empty() || p.parse::<u16>().is_err()) {
+        return Err(format!("'{s}' is not HOST:PORT"));
+    }
+    use std::net::ToSocketAddrs as _;
+    s.to_socket_addrs().map_err(|e| format!("cannot resolve '{s}': {e}"))?.next().ok_or_else(|| format!("'{s}' resolves to no address"))
+}
+
+fn host_port_option<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<SocketAddr>, D::Error> {
+    let s = String::deserialize(d)?;
+    parse_host_port(&s).map(Some).map_err(serde::de::Error::custom)
+}
+
 /// `elbow serve` flags. Every flag has an `ELBOW_*` environment variable.
 #[derive(Debug, Clone, clap::Args)]
 pub struct ServeArgs {
-    /// Address of the AWS-compatible API (every service on one endpoint) [default: 127.0.0.1:4750].
-    #[arg(long, env = "ELBOW_API_ADDR")]
+    /// Address of the AWS-compatible API (every service on one endpoint), HOST:PORT [default: 127.0.0.1:4750].
+    #[arg(long, env = "ELBOW_API_ADDR", value_parser = parse_host_port)]
     pub api_addr: Option<SocketAddr>,
     /// Directory of the embedded store [default: $XDG_DATA_HOME/elbow or ~/.local/share/elbow].
     #[arg(long, env = "ELBOW_DATA_DIR")]
@@ -73,6 +93,7 @@ pub enum LogFormat {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct FileConfig {
+    #[serde(default, deserialize_with = "host_port_option")]
     api_addr: Option<SocketAddr>,
     data_dir: Option<PathBuf>,
     listen_addr: Option<IpAddr>,
@@ -157,5 +178,21 @@ impl ServeArgs {
             imds_port: self.imds_port.or(file.imds_port).unwrap_or(0),
             autoscaling_period: Duration::from_secs(self.autoscaling_period_seconds.or(file.autoscaling_period_seconds).unwrap_or(60).max(1)),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_host_port;
+
+    #[test]
+    fn api_addresses_take_ips_and_names() {
+        assert_eq!(parse_host_port("127.0.0.1:4750").unwrap(), "127.0.0.1:4750".parse().unwrap());
+        assert!(parse_host_port("localhost:4750").unwrap().ip().is_loopback());
+        assert_eq!(parse_host_port("localhost:4750").unwrap().port(), 4750);
+        for bad in ["localhost", "bogus", ":4750", "localhost:99999"] {
+            let e = parse_host_port(bad).unwrap_err();
+            assert!(e.contains(bad), "{e}");
+        }
     }
 }

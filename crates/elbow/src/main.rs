@@ -155,9 +155,14 @@ async fn serve(s: Settings) -> anyhow::Result<()> {
     let api_task = tokio::spawn(api::serve(api, api_listener, shutdown.clone(), s.shutdown_grace));
 
     tracing::info!(api = %api_addr, data = %store_path.display(), listen = %s.listen_addr, revision, "elbow ready");
-    println!("elbow {} is serving the AWS API at http://{api_addr} (state: {})", env!("CARGO_PKG_VERSION"), store_path.display());
-    println!("Load balancer listeners bind on {}. Any AWS credentials are accepted; the region comes from the request (default {}).", s.listen_addr, s.region);
-    println!("Try:  AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test aws elbv2 describe-load-balancers --region {} --endpoint-url http://{api_addr}", s.region);
+    {
+        // A closed stdout (`elbow serve | head -1`) must not stop the node.
+        use std::io::Write as _;
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "elbow {} is serving the AWS API at http://{api_addr} (state: {})", env!("CARGO_PKG_VERSION"), store_path.display());
+        let _ = writeln!(out, "Load balancer listeners bind on {}. Any AWS credentials are accepted; the region comes from the request (default {}).", s.listen_addr, s.region);
+        let _ = writeln!(out, "Try:  AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test aws elbv2 describe-load-balancers --region {} --endpoint-url http://{api_addr}", s.region);
+    }
 
     let sig = shutdown_signal().await;
     tracing::info!(signal = sig, grace_s = s.shutdown_grace.as_secs(), "shutting down: no new connections, finishing in-flight requests");
