@@ -49,7 +49,10 @@ where
             req.extensions_mut().insert(t);
         }
         let r = routes.load_full();
-        async move { Ok::<_, Infallible>(pipeline::handle(req, r, peer).await) }
+        // Boxed: hyper moves each stream's task while spawning it, and the pipeline's future is
+        // several KiB; a box makes those moves a pointer's.
+        let f = Box::pin(pipeline::handle(req, r, peer));
+        async move { Ok::<_, Infallible>(f.await) }
     });
     let mut b = hyper::server::conn::http2::Builder::new(TokioExecutor::new());
     b.timer(TokioTimer::new()).max_concurrent_streams(MAX_CONCURRENT_STREAMS);
