@@ -51,6 +51,8 @@ pub(crate) fn apply(r: &mut RegionState, iam: &IamState, op: &Elbv2Command) -> R
                     ));
                 }
             }
+            // Cross-key and current-value rules, before anything changes (the call is atomic).
+            attributes::check_load_balancer_change(&defs, &lb.attributes, attributes)?;
             for (k, v) in attributes {
                 lb.attributes.insert(k.clone(), v.clone());
             }
@@ -539,6 +541,7 @@ fn modify_target_group_attributes(r: &mut RegionState, arn: &str, attrs: &[(Stri
     if eff("stickiness.enabled") == "true" && eff("stickiness.type") == "app_cookie" && eff("stickiness.app_cookie.cookie_name").is_empty() {
         return Err(ModelError::invalid("Attributes[stickiness.app_cookie.cookie_name]", "Stickiness type 'app_cookie' needs 'stickiness.app_cookie.cookie_name'"));
     }
+    attributes::check_target_group_change(&defs, &tg.attributes, attrs)?;
     if eff(attributes::ELBOW_HASH_KEY) == "http_header" {
         let name = eff(attributes::ELBOW_HASH_HEADER);
         if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)) {

@@ -353,6 +353,110 @@ pub fn validate(defs: &[AttributeDef], owner: &str, key: &str, value: &str) -> R
     Ok(())
 }
 
+/// The S3 log kinds of a load balancer (API reference `LoadBalancerAttribute`): each
+/// `<kind>.s3.bucket` "is required if" `<kind>.s3.enabled` is true. NLBs have only `access_logs`.
+const S3_LOGS: [&str; 3] = ["access_logs", "connection_logs", "health_check_logs"];
+
+/// NLB: secondary IPs per subnet (API reference `LoadBalancerAttribute`: "After you set this
+/// value, you can't decrease it").
+pub const SECONDARY_IPS: &str = "secondary_ips.auto_assigned.per_subnet";
+/// NLB target group: terminate connections to unhealthy targets.
+pub const UNHEALTHY_TERMINATION: &str = "target_health_state.unhealthy.connection_termination.enabled";
+/// NLB target group: how long an unhealthy target keeps its connections (`unhealthy.draining`).
+pub const UNHEALTHY_DRAINING: &str = "target_health_state.unhealthy.draining_interval_seconds";
+
+/// The attributes `changes` would leave: `current` with each change applied in order (the last
+/// value of a key sent twice wins).
+fn merge(current: &BTreeMap<String, String>, changes: &[(String, String)]) -> BTreeMap<String, String> {
+    let mut merged = current.clone();
+    for (k, v) in changes {
+        merged.insert(k.clone(), v.clone());
+    }
+    merged
+}
+
+/// Rules of `ModifyLoadBalancerAttributes` that span several keys or depend on the current
+/// value, checked on the state the call would leave before anything is applied. Each key of
+/// `changes` must already have passed [`validate`]. A rule runs only when the call sets one of
+/// its keys, so a state stored before the rule existed does not block unrelated changes.
+///
+/// * `<kind>.s3.enabled=true` needs a non-empty `<kind>.s3.bucket` (API reference
+///   `LoadBalancerAttribute`; AWS answers `ValidationError: The value of
+///   'access_logs.s3.bucket' cannot be empty`). elbow stores no logs (it has no S3), but keeps
+///   and returns the configuration, so it refuses what AWS refuses.
+/// * `secondary_ips.auto_assigned.per_subnet` may not decrease (API reference
+///   `LoadBalancerAttribute`) — `InvalidConfigurationRequest`.
+pub fn check_load_balancer_change(defs: &[AttributeDef], current: &BTreeMap<String, String>, changes: &[(String, String)]) -> Result<(), ModelError> {
+    let merged = merge(current, changes);
+    let touched = |k: &str| changes.iter().any(|(c, _)| c == k);
+    let eff = |set: &BTreeMap<String, String>, k: &str| effective(defs, set, k);
+    for kind in S3_LOGS {
+        let (enabled, bucket) = (format!("{kind}.s3.enabled"), format!("{kind}.s3.bucket"));
+        if !(touched(&enabled) || touched(&bucket)) {
+            continue;
+        }
+        if eff(&merged, &enabled).as_deref() == Some("true") && eff(&merged, &bucket).is_some_and(|b| b.is_empty()) {
+            // AWS's own wording (terraform-aws-modules/terraform-aws-alb#7).
+            return Err(ModelError::invalid(format!("Attributes[{bucket}]"), format!("The value of '{bucket}' cannot be empty")));
+        }
+    }
+    if touched(SECONDARY_IPS) {
+        let n = |set: &BTreeMap<String, String>| eff(set, SECONDARY_IPS).and_then(|v| v.parse::<i64>().ok()).unwrap_or(0);
+        let (old, new) = (n(current), n(&merged));
+        if new < old {
+            // The load balancer's nodes keep the addresses they were given.
+            return Err(ModelError::InvalidConfiguration(format!(
+                "The value of '{SECONDARY_IPS}' cannot be decreased from {old} to {new}: after you set this value, you can only increase it"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Rules of `ModifyTargetGroupAttributes` that span several keys, checked on the state the call
+/// would leave before anything is applied (as [`check_load_balancer_change`]; the ALB rules —
+/// slow start, anomaly mitigation, app cookie name — are checked in `apply_elbv2`).
+///
+/// * `target_health_state.unhealthy.draining_interval_seconds` "can only be configured when
+///   `target_health_state.unhealthy.connection_termination.enabled` is `false`" (API reference
+///   `TargetGroupAttribute`); AWS refuses turning termination back on while an interval is set
+///   with `InvalidConfigurationRequest: You cannot have b…` (issue #4648 of
+///   kubernetes-sigs/aws-load-balancer-controller; the rest of AWS's message is not known).
+///   elbow always accepts an interval of 0 (the default), so termination can be turned back on
+///   by sending both keys in one call; whether AWS accepts that is not confirmed.
+/// * GENEVE groups: `target_failover.on_deregistration` and `target_failover.on_unhealthy`
+///   "can't be set independently. The value you set for both attributes must be the same" (API
+///   reference `TargetGroupAttribute`).
+pub fn check_target_group_change(defs: &[AttributeDef], current: &BTreeMap<String, String>, changes: &[(String, String)]) -> Result<(), ModelError> {
+    let merged = merge(current, changes);
+    let touched = |k: &str| changes.iter().any(|(c, _)| c == k);
+    let eff = |k: &str| effective(defs, &merged, k);
+    if (touched(UNHEALTHY_TERMINATION) || touched(UNHEALTHY_DRAINING))
+        && let (Some(termination), Some(interval)) = (eff(UNHEALTHY_TERMINATION), eff(UNHEALTHY_DRAINING))
+        && termination == "true"
+        && interval != "0"
+    {
+        // Name the key this call got wrong: the interval if it set one, else the termination.
+        let message = if changes.iter().any(|(k, v)| k == UNHEALTHY_DRAINING && v != "0") {
+            format!("You cannot set '{UNHEALTHY_DRAINING}' to {interval} while '{UNHEALTHY_TERMINATION}' is 'true': the draining interval can only be configured when unhealthy connection termination is disabled")
+        } else {
+            format!("You cannot set '{UNHEALTHY_TERMINATION}' to 'true' while '{UNHEALTHY_DRAINING}' is {interval}: set '{UNHEALTHY_DRAINING}' to 0 in the same call")
+        };
+        return Err(ModelError::InvalidConfiguration(message));
+    }
+    let (dereg, unhealthy) = ("target_failover.on_deregistration", "target_failover.on_unhealthy");
+    if (touched(dereg) || touched(unhealthy))
+        && let (Some(a), Some(b)) = (eff(dereg), eff(unhealthy))
+        && a != b
+    {
+        let bad = if touched(dereg) { dereg } else { unhealthy };
+        return Err(ModelError::InvalidConfiguration(format!(
+            "'{bad}' cannot be set independently: '{dereg}' ('{a}') and '{unhealthy}' ('{b}') must have the same value"
+        )));
+    }
+    Ok(())
+}
+
 /// The effective value of a load-balancer attribute.
 pub fn load_balancer_attribute(lb: &LoadBalancer, key: &str) -> Option<String> {
     effective(&load_balancer_defs(lb.kind, lb.scheme), &lb.attributes, key)
@@ -453,6 +557,98 @@ mod tests {
         let http = target_group(Protocol::Http, TargetType::Instance);
         assert_eq!(eff(&http, "stickiness.type").as_deref(), Some("lb_cookie"));
         assert_eq!(eff(&http, "preserve_client_ip.enabled"), None, "an NLB-only key");
+    }
+
+    fn kv(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn s3_logs_cannot_be_enabled_without_a_bucket() {
+        let alb = load_balancer_defs(LoadBalancerType::Application, Scheme::InternetFacing);
+        let none = BTreeMap::new();
+        for kind in ["access_logs", "connection_logs", "health_check_logs"] {
+            let e = check_load_balancer_change(&alb, &none, &kv(&[(&format!("{kind}.s3.enabled"), "true")])).unwrap_err();
+            assert_eq!(e, ModelError::invalid(format!("Attributes[{kind}.s3.bucket]"), format!("The value of '{kind}.s3.bucket' cannot be empty")));
+            // With a bucket in the same call it is accepted (elbow stores and returns it).
+            let ok = kv(&[(&format!("{kind}.s3.enabled"), "true"), (&format!("{kind}.s3.bucket"), "logs")]);
+            assert!(check_load_balancer_change(&alb, &none, &ok).is_ok(), "{kind}");
+        }
+        // A bucket set earlier counts; clearing it while enabled does not.
+        let with_bucket: BTreeMap<String, String> = kv(&[("access_logs.s3.bucket", "logs")]).into_iter().collect();
+        assert!(check_load_balancer_change(&alb, &with_bucket, &kv(&[("access_logs.s3.enabled", "true")])).is_ok());
+        let enabled: BTreeMap<String, String> = kv(&[("access_logs.s3.enabled", "true"), ("access_logs.s3.bucket", "logs")]).into_iter().collect();
+        let e = check_load_balancer_change(&alb, &enabled, &kv(&[("access_logs.s3.bucket", "")])).unwrap_err();
+        assert!(e.to_string().contains("'access_logs.s3.bucket'"), "{e}");
+        // Disabling and clearing together is fine, and so is an unrelated key.
+        assert!(check_load_balancer_change(&alb, &enabled, &kv(&[("access_logs.s3.enabled", "false"), ("access_logs.s3.bucket", "")])).is_ok());
+        assert!(check_load_balancer_change(&alb, &none, &kv(&[("access_logs.s3.enabled", "false")])).is_ok());
+        // NLBs have access logs only, under the same rule.
+        let nlb = load_balancer_defs(LoadBalancerType::Network, Scheme::Internal);
+        assert!(check_load_balancer_change(&nlb, &none, &kv(&[("access_logs.s3.enabled", "true")])).is_err());
+    }
+
+    #[test]
+    fn secondary_ips_per_subnet_only_increase() {
+        let nlb = load_balancer_defs(LoadBalancerType::Network, Scheme::InternetFacing);
+        let none = BTreeMap::new();
+        assert!(check_load_balancer_change(&nlb, &none, &kv(&[(SECONDARY_IPS, "2")])).is_ok());
+        let two: BTreeMap<String, String> = kv(&[(SECONDARY_IPS, "2")]).into_iter().collect();
+        assert!(check_load_balancer_change(&nlb, &two, &kv(&[(SECONDARY_IPS, "2")])).is_ok(), "same value");
+        assert!(check_load_balancer_change(&nlb, &two, &kv(&[(SECONDARY_IPS, "7")])).is_ok());
+        let e = check_load_balancer_change(&nlb, &two, &kv(&[(SECONDARY_IPS, "1")])).unwrap_err();
+        assert!(matches!(e, ModelError::InvalidConfiguration(_)), "{e:?}");
+        assert!(e.to_string().contains(SECONDARY_IPS) && e.to_string().contains("from 2 to 1"), "{e}");
+    }
+
+    #[test]
+    fn unhealthy_draining_interval_needs_termination_off() {
+        let defs = target_group_defs(&target_group(Protocol::Tcp, TargetType::Ip));
+        let none = BTreeMap::new();
+        // Termination is on by default.
+        let e = check_target_group_change(&defs, &none, &kv(&[(UNHEALTHY_DRAINING, "30")])).unwrap_err();
+        assert!(matches!(e, ModelError::InvalidConfiguration(_)), "{e:?}");
+        assert!(e.to_string().starts_with(&format!("You cannot set '{UNHEALTHY_DRAINING}' to 30")), "{e}");
+        let both = kv(&[(UNHEALTHY_TERMINATION, "false"), (UNHEALTHY_DRAINING, "30")]);
+        assert!(check_target_group_change(&defs, &none, &both).is_ok());
+        assert!(check_target_group_change(&defs, &none, &kv(&[(UNHEALTHY_DRAINING, "0")])).is_ok(), "0 is the default");
+        // Turning termination back on while an interval is set is refused, naming termination;
+        // sending the interval 0 with it is the way back.
+        let draining: BTreeMap<String, String> = both.into_iter().collect();
+        let e = check_target_group_change(&defs, &draining, &kv(&[(UNHEALTHY_TERMINATION, "true")])).unwrap_err();
+        assert!(e.to_string().starts_with(&format!("You cannot set '{UNHEALTHY_TERMINATION}' to 'true'")), "{e}");
+        assert!(check_target_group_change(&defs, &draining, &kv(&[(UNHEALTHY_TERMINATION, "true"), (UNHEALTHY_DRAINING, "0")])).is_ok());
+        assert!(check_target_group_change(&defs, &draining, &kv(&[(UNHEALTHY_DRAINING, "60")])).is_ok());
+    }
+
+    #[test]
+    fn geneve_target_failover_values_must_match() {
+        let defs = target_group_defs(&target_group(Protocol::Geneve, TargetType::Ip));
+        let none = BTreeMap::new();
+        let e = check_target_group_change(&defs, &none, &kv(&[("target_failover.on_unhealthy", "rebalance")])).unwrap_err();
+        assert!(matches!(e, ModelError::InvalidConfiguration(_)), "{e:?}");
+        assert!(e.to_string().starts_with("'target_failover.on_unhealthy' cannot be set independently"), "{e}");
+        let both = kv(&[("target_failover.on_deregistration", "rebalance"), ("target_failover.on_unhealthy", "rebalance")]);
+        assert!(check_target_group_change(&defs, &none, &both).is_ok());
+    }
+
+    #[test]
+    fn a_refused_modify_changes_nothing() {
+        use crate::certificate::testing::{LB, R, TG, alb, elbv2};
+        use crate::command::Elbv2Command;
+        let s = alb();
+        let modify = |s: &crate::snapshot::Snapshot, pairs: &[(&str, &str)]| {
+            elbv2(s, Elbv2Command::ModifyLoadBalancerAttributes { arn: LB.into(), attributes: kv(pairs) })
+        };
+        let e = modify(&s, &[("deletion_protection.enabled", "true"), ("access_logs.s3.enabled", "true")]).unwrap_err();
+        assert!(matches!(&e, ModelError::Invalid { field, .. } if field == "Attributes[access_logs.s3.bucket]"), "{e:?}");
+        assert!(s.region(R).load_balancers[LB].attributes.is_empty());
+        let s = modify(&s, &[("access_logs.s3.enabled", "true"), ("access_logs.s3.bucket", "logs"), ("access_logs.s3.prefix", "p")]).unwrap();
+        let lb = &s.region(R).load_balancers[LB];
+        assert_eq!(load_balancer_attribute(lb, "access_logs.s3.bucket").as_deref(), Some("logs"));
+        // The ALB rules already checked in `apply_elbv2` still hold alongside the new ones.
+        let e = elbv2(&s, Elbv2Command::ModifyTargetGroupAttributes { arn: TG.into(), attributes: kv(&[("load_balancing.algorithm.anomaly_mitigation", "on")]) }).unwrap_err();
+        assert!(matches!(e, ModelError::InvalidConfiguration(_)), "{e:?}");
     }
 
     #[test]
