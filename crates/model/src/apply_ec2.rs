@@ -1,13 +1,15 @@
 //! EC2 networking commands applied to one region (semantics from the EC2 API reference pages
 //! of each action: CreateVpc, CreateSubnet, CreateSecurityGroup, AuthorizeSecurityGroupIngress,
-//! AttachInternetGateway, CreateRoute, …, and the EC2 "Error codes" page for the failures).
+//! AttachInternetGateway, CreateRoute, ReplaceRoute, ReplaceRouteTableAssociation,
+//! ModifyVpcAttribute, ModifySubnetAttribute, CreateDefaultVpc, …, and the EC2 "Error codes"
+//! page for the failures).
 //!
 //! Every failure leaves the region untouched: `Snapshot::apply` works on a copy.
 
 use std::collections::BTreeMap;
 
 use crate::command::{Ec2Command, TagKeyValue};
-use crate::ec2::{self, Cidr4, InternetGateway, Route, RouteTable, RouteTableAssociation, SecurityGroup, SecurityGroupRule, Subnet, Vpc};
+use crate::ec2::{self, Cidr4, DefaultVpcIds, InternetGateway, Route, RouteTable, RouteTableAssociation, SecurityGroup, SecurityGroupRule, Subnet, SubnetAttribute, Vpc, VpcAttribute};
 use crate::error::{ModelError, Quota, ResourceKind};
 use crate::ids::{self, Millis};
 use crate::snapshot::RegionState;
@@ -72,6 +74,9 @@ pub(crate) fn apply(r: &mut RegionState, op: &Ec2Command) -> Result<(), ModelErr
                     instance_tenancy: instance_tenancy.clone(),
                     main_route_table_id: main_route_table_id.clone(),
                     default_security_group_id: default_security_group_id.clone(),
+                    enable_dns_support: true,
+                    enable_dns_hostnames: None,
+                    enable_network_address_usage_metrics: false,
                     tags,
                 },
             );
@@ -279,17 +284,7 @@ pub(crate) fn apply(r: &mut RegionState, op: &Ec2Command) -> Result<(), ModelErr
             if vpc_block.is_some_and(|v| v.contains(destination) && v != destination) {
                 return Err(ModelError::invalid("gatewayId", "Route target is not supported. This route only supports interface and instance targets."));
             }
-            let igw = r
-                .ec2
-                .internet_gateways
-                .get(gateway_id)
-                .ok_or_else(|| ec2_err("InvalidGatewayID.NotFound", format!("The gateway ID '{gateway_id}' does not exist")))?;
-            if igw.attached_vpc_id.as_ref() != Some(&vpc_id) {
-                return Err(ModelError::invalid(
-                    "gatewayId",
-                    format!("route table {route_table_id} and network gateway {gateway_id} belong to different networks"),
-                ));
-            }
+            route_target(r, route_table_id, &vpc_id, gateway_id)?;
             let rt = r.ec2.route_tables.get_mut(route_table_id).ok_or_else(|| ModelError::not_found(ResourceKind::RouteTable, route_table_id))?;
             if rt.routes.iter().any(|x| &x.destination_cidr_block == destination_cidr_block) {
                 return Err(ec2_err("RouteAlreadyExists", format!("The route identified by {destination_cidr_block} already exists.")));
@@ -311,6 +306,37 @@ pub(crate) fn apply(r: &mut RegionState, op: &Ec2Command) -> Result<(), ModelErr
             rt.routes.remove(pos);
             Ok(())
         }
+        Ec2Command::ReplaceRoute { route_table_id, destination_cidr_block, gateway_id } => replace_route(r, route_table_id, destination_cidr_block, gateway_id),
+        Ec2Command::ReplaceRouteTableAssociation { association_id, route_table_id, new_association_id } => {
+            replace_association(r, association_id, route_table_id, new_association_id)
+        }
+        Ec2Command::ModifyVpcAttribute { vpc_id, attribute } => {
+            let vpc = r.ec2.vpcs.get_mut(vpc_id).ok_or_else(|| ModelError::not_found(ResourceKind::Vpc, vpc_id))?;
+            match attribute {
+                VpcAttribute::EnableDnsSupport(v) => vpc.enable_dns_support = *v,
+                VpcAttribute::EnableDnsHostnames(v) => vpc.enable_dns_hostnames = Some(*v),
+                VpcAttribute::EnableNetworkAddressUsageMetrics(v) => vpc.enable_network_address_usage_metrics = *v,
+            }
+            Ok(())
+        }
+        Ec2Command::ModifySubnetAttribute { subnet_id, attribute } => {
+            let subnet = r.ec2.subnets.get_mut(subnet_id).ok_or_else(|| ModelError::not_found(ResourceKind::Subnet, subnet_id))?;
+            match attribute {
+                SubnetAttribute::MapPublicIpOnLaunch(v) => subnet.map_public_ip_on_launch = *v,
+                SubnetAttribute::EnableResourceNameDnsARecordOnLaunch(v) => subnet.enable_resource_name_dns_a_record = *v,
+                SubnetAttribute::PrivateDnsHostnameTypeOnLaunch(t) => {
+                    if !matches!(t.as_str(), "ip-name" | "resource-name") {
+                        return Err(ModelError::invalid(
+                            "PrivateDnsHostnameTypeOnLaunch",
+                            format!("Value ({t}) for parameter privateDnsHostnameTypeOnLaunch is invalid. Valid values are: ip-name, resource-name"),
+                        ));
+                    }
+                    subnet.hostname_type = t.clone();
+                }
+            }
+            Ok(())
+        }
+        Ec2Command::CreateDefaultVpc { ids, now } => create_default_vpc(r, ids, *now),
         // Instances and launch templates: handled by `apply_instances` above.
         _ => Ok(()),
     }
@@ -434,6 +460,8 @@ fn create_subnet(r: &mut RegionState, id: &str, vpc_id: &str, cidr_block: &str, 
         availability_zone_id: ids::zone_id(&r.name, index),
         default_for_az: false,
         map_public_ip_on_launch: false,
+        hostname_type: "ip-name".into(),
+        enable_resource_name_dns_a_record: false,
         tags,
     };
     r.ec2.subnets.insert(id.to_string(), subnet);
@@ -595,6 +623,113 @@ fn associate(r: &mut RegionState, rtb_id: &str, assoc_id: &str, subnet_id: Optio
         gateway_id: gateway_id.map(str::to_string),
         main: false,
     });
+    Ok(())
+}
+
+/// The internet gateway a route of `rtb_id` (in `vpc_id`) may target: it must exist and be
+/// attached to the table's VPC (CreateRoute, ReplaceRoute).
+///
+/// Errors: `InvalidGatewayID.NotFound`; `InvalidParameterValue` for a gateway of another VPC.
+fn route_target(r: &RegionState, rtb_id: &str, vpc_id: &str, gateway_id: &str) -> Result<(), ModelError> {
+    let igw = r.ec2.internet_gateways.get(gateway_id).ok_or_else(|| ec2_err("InvalidGatewayID.NotFound", format!("The gateway ID '{gateway_id}' does not exist")))?;
+    if igw.attached_vpc_id.as_deref() != Some(vpc_id) {
+        return Err(ModelError::invalid("gatewayId", format!("route table {rtb_id} and network gateway {gateway_id} belong to different networks")));
+    }
+    Ok(())
+}
+
+/// ReplaceRoute (EC2 API reference, ReplaceRoute): the route to `destination` gets the target
+/// `gateway_id`; `local` resets the local route to its default target, a no-op here since
+/// elbow's local routes never have another one (EC2 lets them target interfaces, NAT gateways
+/// and Gateway Load Balancer endpoints only, none of which elbow models).
+///
+/// Errors: `InvalidRouteTableID.NotFound`; `InvalidRoute.NotFound` when the table has no route
+/// to `destination`; `InvalidGatewayID.NotFound`; `InvalidParameterValue` for a malformed CIDR,
+/// a gateway of another VPC, a gateway for the local route, or `local` for another route.
+fn replace_route(r: &mut RegionState, rtb_id: &str, destination: &str, gateway_id: &str) -> Result<(), ModelError> {
+    let rt = route_table(r, rtb_id)?;
+    Cidr4::parse(destination).ok_or_else(|| invalid_cidr("destinationCidrBlock", destination))?;
+    let Some(pos) = rt.routes.iter().position(|x| x.destination_cidr_block == destination) else {
+        return Err(ec2_err("InvalidRoute.NotFound", format!("There is no route defined for '{destination}' in the route table. Use a different destination")));
+    };
+    let is_local = rt.routes[pos].gateway_id == "local";
+    match (is_local, gateway_id == "local") {
+        (true, true) => return Ok(()),
+        (false, true) => return Err(ModelError::invalid("localTarget", format!("The route {destination} in route table {rtb_id} is not a local route; only a local route can be reset to target local"))),
+        (true, false) => {
+            return Err(ModelError::invalid("gatewayId", "Route target is not supported. The local route only supports network interface, NAT gateway and Gateway Load Balancer endpoint targets."));
+        }
+        (false, false) => {}
+    }
+    let vpc_id = rt.vpc_id.clone();
+    route_target(r, rtb_id, &vpc_id, gateway_id)?;
+    if let Some(rt) = r.ec2.route_tables.get_mut(rtb_id) {
+        rt.routes[pos].gateway_id = gateway_id.to_string();
+    }
+    Ok(())
+}
+
+/// ReplaceRouteTableAssociation (EC2 API reference of that name): the subnet, gateway or main
+/// association `assoc_id` moves to table `rtb_id` under the id `new_id`. Moving the main
+/// association makes `rtb_id` the VPC's main route table (so DeleteVpc deletes it, and the old
+/// one becomes an ordinary table).
+///
+/// Errors: `InvalidAssociationID.NotFound`; `InvalidRouteTableID.NotFound`;
+/// `InvalidParameterValue` when the table is in another VPC than the association's.
+fn replace_association(r: &mut RegionState, assoc_id: &str, rtb_id: &str, new_id: &str) -> Result<(), ModelError> {
+    let (old_rtb, old_vpc, assoc) = r
+        .ec2
+        .route_tables
+        .values()
+        .find_map(|t| t.associations.iter().find(|a| a.id == assoc_id).map(|a| (t.id.clone(), t.vpc_id.clone(), a.clone())))
+        .ok_or_else(|| ModelError::not_found(ResourceKind::RouteTableAssociation, assoc_id))?;
+    let new_vpc = route_table(r, rtb_id)?.vpc_id.clone();
+    if new_vpc != old_vpc {
+        return Err(ModelError::invalid("routeTableId", format!("Route table {rtb_id} and association {assoc_id} belong to different networks")));
+    }
+    let taken = r.ec2.route_tables.values().any(|t| t.associations.iter().any(|a| a.id == new_id));
+    fresh(taken, new_id)?;
+    if let Some(t) = r.ec2.route_tables.get_mut(&old_rtb) {
+        t.associations.retain(|a| a.id != assoc_id);
+    }
+    if let Some(t) = r.ec2.route_tables.get_mut(rtb_id) {
+        t.associations.push(RouteTableAssociation { id: new_id.to_string(), ..assoc.clone() });
+    }
+    if assoc.main
+        && let Some(v) = r.ec2.vpcs.get_mut(&new_vpc)
+    {
+        v.main_route_table_id = rtb_id.to_string();
+    }
+    Ok(())
+}
+
+/// The id of the default subnet CreateDefaultVpc makes in `zone`: derived from the new VPC's
+/// id, so the command need not carry one id per zone.
+pub(crate) fn default_subnet_id(vpc_id: &str, zone: &str) -> String {
+    format!("subnet-{}", ids::stable_hex_id(&format!("{vpc_id}/default-subnet-{zone}"), 17))
+}
+
+/// CreateDefaultVpc (EC2 API reference of that name): a default VPC made as a region's initial
+/// one is ([`ec2::Ec2State::insert_default_vpc`]), with a default subnet in every zone.
+///
+/// Errors: `DefaultVpcAlreadyExists` while the region has a default VPC.
+fn create_default_vpc(r: &mut RegionState, parts: &DefaultVpcIds, now: Millis) -> Result<(), ModelError> {
+    if r.ec2.default_vpc().is_some() {
+        return Err(ec2_err("DefaultVpcAlreadyExists", "A Default VPC already exists for this account in this region."));
+    }
+    let e = &r.ec2;
+    fresh(e.vpcs.contains_key(&parts.vpc_id), &parts.vpc_id)?;
+    fresh(e.security_groups.contains_key(&parts.security_group_id), &parts.security_group_id)?;
+    fresh(e.route_tables.contains_key(&parts.route_table_id), &parts.route_table_id)?;
+    fresh(e.internet_gateways.contains_key(&parts.internet_gateway_id), &parts.internet_gateway_id)?;
+    let subnet_ids: Vec<String> = e.zones.iter().map(|z| default_subnet_id(&parts.vpc_id, z)).collect();
+    for id in &subnet_ids {
+        fresh(e.subnets.contains_key(id), id)?;
+    }
+    let region = r.name.clone();
+    r.ec2.insert_default_vpc(&region, parts, |zone| default_subnet_id(&parts.vpc_id, zone));
+    created(r, [&parts.vpc_id, &parts.security_group_id, &parts.route_table_id, &parts.internet_gateway_id], now);
+    created(r, &subnet_ids, now);
     Ok(())
 }
 

@@ -682,6 +682,47 @@ pub enum Ec2Command {
         /// `DestinationCidrBlock`.
         destination_cidr_block: String,
     },
+    /// `ModifyVpcAttribute`: one attribute per call, as EC2 requires.
+    ModifyVpcAttribute {
+        /// `VpcId`.
+        vpc_id: String,
+        /// The attribute and its new value.
+        attribute: crate::ec2::VpcAttribute,
+    },
+    /// `ModifySubnetAttribute`: one stored attribute per call.
+    ModifySubnetAttribute {
+        /// `SubnetId`.
+        subnet_id: String,
+        /// The attribute and its new value.
+        attribute: crate::ec2::SubnetAttribute,
+    },
+    /// `ReplaceRoute`: a new target for an existing route.
+    ReplaceRoute {
+        /// `RouteTableId`.
+        route_table_id: String,
+        /// `DestinationCidrBlock` of the existing route.
+        destination_cidr_block: String,
+        /// `GatewayId`, or `local` for `LocalTarget=true` (reset the local route).
+        gateway_id: String,
+    },
+    /// `ReplaceRouteTableAssociation`: the association moves to another table with a new id
+    /// (a main association makes that table the VPC's main one).
+    ReplaceRouteTableAssociation {
+        /// `AssociationId` being replaced.
+        association_id: String,
+        /// `RouteTableId` of the new table.
+        route_table_id: String,
+        /// `rtbassoc-…` chosen for the new association.
+        new_association_id: String,
+    },
+    /// `CreateDefaultVpc`, with the ids of its parts chosen (its subnets' ids derive from
+    /// `ids.vpc_id` and the zone names).
+    CreateDefaultVpc {
+        /// Ids of the VPC, its security group, rules, main route table and gateway.
+        ids: crate::ec2::DefaultVpcIds,
+        /// Creation time.
+        now: Millis,
+    },
     /// `CreateLaunchTemplate` (see [`crate::instance`]).
     CreateLaunchTemplate(crate::instance::CreateLaunchTemplate),
     /// `CreateLaunchTemplateVersion`: the next version number, from `data` over the

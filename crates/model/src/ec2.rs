@@ -30,9 +30,61 @@ pub struct Vpc {
     pub main_route_table_id: String,
     /// Id of its `default` security group.
     pub default_security_group_id: String,
+    /// `enableDnsSupport` (ModifyVpcAttribute); on unless turned off, as on EC2.
+    #[serde(default = "yes")]
+    pub enable_dns_support: bool,
+    /// `enableDnsHostnames` as set by ModifyVpcAttribute; `None` until then, meaning EC2's
+    /// default (see [`Vpc::dns_hostnames`]). An `Option` rather than a default, because the
+    /// default depends on `is_default` and records stored before this field existed lack it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enable_dns_hostnames: Option<bool>,
+    /// `enableNetworkAddressUsageMetrics` (ModifyVpcAttribute); off unless turned on.
+    #[serde(default)]
+    pub enable_network_address_usage_metrics: bool,
     /// Tags.
     #[serde(default)]
     pub tags: BTreeMap<String, String>,
+}
+
+impl Vpc {
+    /// `enableDnsHostnames`: as last set, else EC2's default (on for a default VPC only;
+    /// Amazon VPC User Guide, "DNS attributes for your VPC").
+    pub fn dns_hostnames(&self) -> bool {
+        self.enable_dns_hostnames.unwrap_or(self.is_default)
+    }
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn ip_name() -> String {
+    "ip-name".into()
+}
+
+/// One attribute of ModifyVpcAttribute (EC2 API reference, ModifyVpcAttribute: one attribute
+/// per request).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum VpcAttribute {
+    /// `EnableDnsSupport.Value`.
+    EnableDnsSupport(bool),
+    /// `EnableDnsHostnames.Value`.
+    EnableDnsHostnames(bool),
+    /// `EnableNetworkAddressUsageMetrics.Value`.
+    EnableNetworkAddressUsageMetrics(bool),
+}
+
+/// One attribute of ModifySubnetAttribute that elbow stores (EC2 API reference,
+/// ModifySubnetAttribute: one attribute per request). The IPv6, DNS64 and Outposts attributes
+/// are not here: elbow's subnets are IPv4-only and not on Outposts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SubnetAttribute {
+    /// `MapPublicIpOnLaunch.Value`.
+    MapPublicIpOnLaunch(bool),
+    /// `PrivateDnsHostnameTypeOnLaunch`: `ip-name` or `resource-name`.
+    PrivateDnsHostnameTypeOnLaunch(String),
+    /// `EnableResourceNameDnsARecordOnLaunch.Value`.
+    EnableResourceNameDnsARecordOnLaunch(bool),
 }
 
 /// A subnet (`Subnet`).
@@ -50,8 +102,15 @@ pub struct Subnet {
     pub availability_zone_id: String,
     /// True for the default VPC's per-zone subnets.
     pub default_for_az: bool,
-    /// Whether instances get public IPs.
+    /// Whether instances get public IPs (`mapPublicIpOnLaunch`, set by ModifySubnetAttribute).
     pub map_public_ip_on_launch: bool,
+    /// `privateDnsNameOptionsOnLaunch.hostnameType`: `ip-name` (EC2's default) or
+    /// `resource-name`.
+    #[serde(default = "ip_name")]
+    pub hostname_type: String,
+    /// `privateDnsNameOptionsOnLaunch.enableResourceNameDnsARecord`; off by default.
+    #[serde(default)]
+    pub enable_resource_name_dns_a_record: bool,
     /// Tags.
     #[serde(default)]
     pub tags: BTreeMap<String, String>,
@@ -213,26 +272,45 @@ impl Ec2State {
     pub fn new_default(region: &str, zone_count: usize) -> Ec2State {
         let zones = ids::zone_names(region, zone_count);
         let sid = |kind: &str, prefix: &str| format!("{prefix}-{}", ids::stable_hex_id(&format!("{region}/{kind}"), 17));
-        let vpc_id = sid("default-vpc", "vpc");
-        let sg_id = sid("default-sg", "sg");
-        let rtb_id = sid("default-rtb", "rtb");
-        let igw_id = sid("default-igw", "igw");
-        let mut s = Ec2State { zones: zones.clone(), ..Default::default() };
-        s.vpcs.insert(
+        let parts = DefaultVpcIds {
+            vpc_id: sid("default-vpc", "vpc"),
+            security_group_id: sid("default-sg", "sg"),
+            rule_ids: (sid("default-sg-in", "sgr"), sid("default-sg-out", "sgr")),
+            route_table_id: sid("default-rtb", "rtb"),
+            association_id: sid("default-rtbassoc", "rtbassoc"),
+            internet_gateway_id: sid("default-igw", "igw"),
+        };
+        let mut s = Ec2State { zones, ..Default::default() };
+        s.insert_default_vpc(region, &parts, |zone| sid(&format!("default-subnet-{zone}"), "subnet"));
+        s
+    }
+
+    /// Inserts a default VPC made of `parts` as EC2 makes one (Amazon VPC User Guide, "Default
+    /// VPCs"): `172.31.0.0/16`, DNS support and hostnames on, a `/20` default subnet per zone
+    /// of `self.zones` with public IPs on launch (ids from `subnet_id(zone)`), its `default`
+    /// security group, a main route table with a `0.0.0.0/0` route to an attached internet
+    /// gateway. Used for a region's initial default VPC and by CreateDefaultVpc. Overwrites
+    /// records with the same ids; the caller checks they are new.
+    pub fn insert_default_vpc(&mut self, region: &str, parts: &DefaultVpcIds, subnet_id: impl Fn(&str) -> String) {
+        let vpc_id = &parts.vpc_id;
+        self.vpcs.insert(
             vpc_id.clone(),
             Vpc {
                 id: vpc_id.clone(),
                 cidr_block: DEFAULT_VPC_CIDR.into(),
                 is_default: true,
                 instance_tenancy: "default".into(),
-                main_route_table_id: rtb_id.clone(),
-                default_security_group_id: sg_id.clone(),
+                main_route_table_id: parts.route_table_id.clone(),
+                default_security_group_id: parts.security_group_id.clone(),
+                enable_dns_support: true,
+                enable_dns_hostnames: None,
+                enable_network_address_usage_metrics: false,
                 tags: BTreeMap::new(),
             },
         );
-        for (i, zone) in zones.iter().enumerate() {
-            let id = sid(&format!("default-subnet-{zone}"), "subnet");
-            s.subnets.insert(
+        for (i, zone) in self.zones.iter().enumerate() {
+            let id = subnet_id(zone);
+            self.subnets.insert(
                 id.clone(),
                 Subnet {
                     id,
@@ -242,22 +320,43 @@ impl Ec2State {
                     availability_zone_id: ids::zone_id(region, i),
                     default_for_az: true,
                     map_public_ip_on_launch: true,
+                    hostname_type: ip_name(),
+                    enable_resource_name_dns_a_record: false,
                     tags: BTreeMap::new(),
                 },
             );
         }
-        s.security_groups.insert(sg_id.clone(), default_security_group(&sg_id, &vpc_id, &sid("default-sg-in", "sgr"), &sid("default-sg-out", "sgr")));
-        s.internet_gateways.insert(igw_id.clone(), InternetGateway { id: igw_id.clone(), attached_vpc_id: Some(vpc_id.clone()), tags: BTreeMap::new() });
-        let mut rtb = main_route_table(&rtb_id, &vpc_id, DEFAULT_VPC_CIDR, &sid("default-rtbassoc", "rtbassoc"));
-        rtb.routes.push(Route { destination_cidr_block: "0.0.0.0/0".into(), gateway_id: igw_id, origin: "CreateRoute".into() });
-        s.route_tables.insert(rtb_id, rtb);
-        s
+        let sg = &parts.security_group_id;
+        self.security_groups.insert(sg.clone(), default_security_group(sg, vpc_id, &parts.rule_ids.0, &parts.rule_ids.1));
+        let igw_id = &parts.internet_gateway_id;
+        self.internet_gateways.insert(igw_id.clone(), InternetGateway { id: igw_id.clone(), attached_vpc_id: Some(vpc_id.clone()), tags: BTreeMap::new() });
+        let mut rtb = main_route_table(&parts.route_table_id, vpc_id, DEFAULT_VPC_CIDR, &parts.association_id);
+        rtb.routes.push(Route { destination_cidr_block: "0.0.0.0/0".into(), gateway_id: igw_id.clone(), origin: "CreateRoute".into() });
+        self.route_tables.insert(parts.route_table_id.clone(), rtb);
     }
 
     /// The region's default VPC, if it still exists.
     pub fn default_vpc(&self) -> Option<&Vpc> {
         self.vpcs.values().find(|v| v.is_default)
     }
+}
+
+/// The ids of the records a default VPC is made of (see [`Ec2State::insert_default_vpc`]);
+/// its subnets' ids are derived per zone.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DefaultVpcIds {
+    /// `vpc-…`.
+    pub vpc_id: String,
+    /// `sg-…` of its `default` security group.
+    pub security_group_id: String,
+    /// `sgr-…` ids of that group's inbound and outbound rules.
+    pub rule_ids: (String, String),
+    /// `rtb-…` of its main route table.
+    pub route_table_id: String,
+    /// `rtbassoc-…` of the main association.
+    pub association_id: String,
+    /// `igw-…` of its attached internet gateway.
+    pub internet_gateway_id: String,
 }
 
 /// A VPC's `default` security group: inbound from itself, outbound to anywhere (EC2 defaults).
@@ -365,6 +464,27 @@ mod tests {
         assert!(a.subnets.values().all(|s| s.vpc_id == vpc.id && s.default_for_az));
         assert!(a.security_groups.contains_key(&vpc.default_security_group_id));
         assert!(a.route_tables.contains_key(&vpc.main_route_table_id));
+    }
+
+    #[test]
+    fn records_stored_before_the_attributes_existed_read_as_ec2_defaults() {
+        let vpc = |default: bool| {
+            format!(r#"{{"id":"vpc-1","cidr_block":"10.0.0.0/16","is_default":{default},"instance_tenancy":"default","main_route_table_id":"rtb-1","default_security_group_id":"sg-1"}}"#)
+        };
+        let v: Vpc = serde_json::from_str(&vpc(false)).unwrap();
+        assert!(v.enable_dns_support && !v.dns_hostnames() && !v.enable_network_address_usage_metrics);
+        let v: Vpc = serde_json::from_str(&vpc(true)).unwrap();
+        assert!(v.dns_hostnames());
+        let s: Subnet = serde_json::from_str(
+            r#"{"id":"subnet-1","vpc_id":"vpc-1","cidr_block":"10.0.0.0/24","availability_zone":"us-east-1a","availability_zone_id":"use1-az1","default_for_az":false,"map_public_ip_on_launch":true}"#,
+        )
+        .unwrap();
+        assert_eq!((s.hostname_type.as_str(), s.enable_resource_name_dns_a_record, s.map_public_ip_on_launch), ("ip-name", false, true));
+        // And they survive a round trip.
+        let mut v = v;
+        v.enable_dns_hostnames = Some(false);
+        let back: Vpc = serde_json::from_str(&serde_json::to_string(&v).unwrap()).unwrap();
+        assert_eq!(back, v);
     }
 
     #[test]

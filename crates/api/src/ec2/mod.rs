@@ -1,5 +1,5 @@
-//! EC2 (2016-11-15) subset: VPCs (and their DNS attributes, read-only), subnets, availability
-//! zones, security groups and their rules, tags,
+//! EC2 (2016-11-15) subset: VPCs (and their DNS attributes), default VPCs, subnets (and their
+//! attributes), availability zones, security groups and their rules, tags,
 //! internet gateways, route tables, launch templates, instances and images, on EC2's own protocol (flattened `Name.N` lists in,
 //! `<ActionResponse><requestId>` with lowerCamel elements and `<item>` lists out, errors as
 //! `<Response><Errors>`). Element names follow the `locationName`s of botocore's `ec2` model.
@@ -43,10 +43,13 @@ pub(crate) async fn dispatch(api: &Api, req: &Request) -> Result<String, ApiErro
         "CreateVpc" => vpcs::create(api, req, &mut x).await?,
         "DescribeVpcs" => vpcs::describe(api, req, &mut x)?,
         "DescribeVpcAttribute" => vpcs::describe_attribute(api, req, &mut x)?,
+        "ModifyVpcAttribute" => vpcs::modify_attribute(api, req, &mut x).await?,
+        "CreateDefaultVpc" => vpcs::create_default(api, req, &mut x).await?,
         "DeleteVpc" => vpcs::delete(api, req, &mut x).await?,
         "CreateSubnet" => subnets::create(api, req, &mut x).await?,
         "DescribeSubnets" => subnets::describe(api, req, &mut x)?,
         "DeleteSubnet" => subnets::delete(api, req, &mut x).await?,
+        "ModifySubnetAttribute" => subnets::modify_attribute(api, req, &mut x).await?,
         "DescribeAvailabilityZones" => zones::describe(api, req, &mut x)?,
         "CreateSecurityGroup" => security_groups::create(api, req, &mut x).await?,
         "DescribeSecurityGroups" => security_groups::describe(api, req, &mut x)?,
@@ -68,7 +71,9 @@ pub(crate) async fn dispatch(api: &Api, req: &Request) -> Result<String, ApiErro
         "DeleteRouteTable" => route_tables::delete(api, req, &mut x).await?,
         "AssociateRouteTable" => route_tables::associate(api, req, &mut x).await?,
         "DisassociateRouteTable" => route_tables::disassociate(api, req, &mut x).await?,
+        "ReplaceRouteTableAssociation" => route_tables::replace_association(api, req, &mut x).await?,
         "CreateRoute" => route_tables::create_route(api, req, &mut x).await?,
+        "ReplaceRoute" => route_tables::replace_route(api, req, &mut x).await?,
         "DeleteRoute" => route_tables::delete_route(api, req, &mut x).await?,
         "DescribeRouteTables" => route_tables::describe(api, req, &mut x)?,
         "CreateLaunchTemplate" => launch_templates::create(api, req, &mut x).await?,

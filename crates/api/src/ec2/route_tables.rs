@@ -1,5 +1,6 @@
 //! CreateRouteTable, DeleteRouteTable, AssociateRouteTable, DisassociateRouteTable,
-//! CreateRoute, DeleteRoute, DescribeRouteTables (EC2 API reference pages of the same names;
+//! ReplaceRouteTableAssociation, CreateRoute, ReplaceRoute, DeleteRoute, DescribeRouteTables
+//! (EC2 API reference pages of the same names;
 //! output shapes `RouteTable`, `Route`, `RouteTableAssociation`). elbow routes nothing: these
 //! are records, kept consistent as EC2 keeps them.
 
@@ -133,6 +134,24 @@ pub(crate) async fn disassociate(api: &Api, req: &Request, x: &mut Xml) -> Resul
     Ok(())
 }
 
+/// Destinations and targets of CreateRoute and ReplaceRoute that elbow does not model (IPv6,
+/// prefix lists, and every target but an internet gateway).
+const UNSUPPORTED_ROUTE_PARAMETERS: &[&str] = &[
+    "DestinationIpv6CidrBlock",
+    "DestinationPrefixListId",
+    "VpcEndpointId",
+    "TransitGatewayId",
+    "LocalGatewayId",
+    "CarrierGatewayId",
+    "CoreNetworkArn",
+    "OdbNetworkArn",
+    "EgressOnlyInternetGatewayId",
+    "InstanceId",
+    "NetworkInterfaceId",
+    "VpcPeeringConnectionId",
+    "NatGatewayId",
+];
+
 /// `CreateRoute`: `RouteTableId`, `DestinationCidrBlock`, `GatewayId` (an internet gateway
 /// attached to the table's VPC; elbow has no other targets). Output `return`.
 ///
@@ -141,24 +160,7 @@ pub(crate) async fn disassociate(api: &Api, req: &Request, x: &mut Xml) -> Resul
 /// instance / peering target.
 pub(crate) async fn create_route(api: &Api, req: &Request, x: &mut Xml) -> Result<(), ApiError> {
     let p = &req.params;
-    unsupported(
-        p,
-        &[
-            "DestinationIpv6CidrBlock",
-            "DestinationPrefixListId",
-            "VpcEndpointId",
-            "TransitGatewayId",
-            "LocalGatewayId",
-            "CarrierGatewayId",
-            "CoreNetworkArn",
-            "OdbNetworkArn",
-            "EgressOnlyInternetGatewayId",
-            "InstanceId",
-            "NetworkInterfaceId",
-            "VpcPeeringConnectionId",
-            "NatGatewayId",
-        ],
-    )?;
+    unsupported(p, UNSUPPORTED_ROUTE_PARAMETERS)?;
     let route_table_id = required(p, "RouteTableId")?.to_string();
     let destination_cidr_block = required(p, "DestinationCidrBlock")?.to_string();
     let gateway_id = required(p, "GatewayId")?.to_string();
@@ -167,6 +169,54 @@ pub(crate) async fn create_route(api: &Api, req: &Request, x: &mut Xml) -> Resul
     }
     submit(api, req, Ec2Command::CreateRoute { route_table_id, destination_cidr_block, gateway_id }).await?;
     ok(x);
+    Ok(())
+}
+
+/// `ReplaceRoute`: `RouteTableId`, `DestinationCidrBlock` (of an existing route), and the new
+/// target: `GatewayId` (an internet gateway attached to the table's VPC, as for CreateRoute)
+/// or `LocalTarget=true` (reset the local route to `local`, which on elbow it always is).
+/// Output `return`.
+///
+/// Errors: `MissingParameter`; `InvalidRouteTableID.NotFound`; `InvalidRoute.NotFound` when the
+/// table has no route to that destination; `InvalidGatewayID.NotFound`;
+/// `InvalidParameterCombination` for `GatewayId` with `LocalTarget=true`;
+/// `InvalidParameterValue` for a malformed CIDR, a gateway of another VPC, a gateway for the
+/// local route, `LocalTarget` for another route, or an IPv6 / prefix-list / NAT / instance /
+/// interface / peering / endpoint target.
+pub(crate) async fn replace_route(api: &Api, req: &Request, x: &mut Xml) -> Result<(), ApiError> {
+    let p = &req.params;
+    unsupported(p, UNSUPPORTED_ROUTE_PARAMETERS)?;
+    let route_table_id = required(p, "RouteTableId")?.to_string();
+    let destination_cidr_block = required(p, "DestinationCidrBlock")?.to_string();
+    let local = super::boolean(p, "LocalTarget")?.unwrap_or(false);
+    let gateway_id = match (p.get("GatewayId").filter(|g| !g.is_empty()), local) {
+        (Some(_), true) => return Err(ApiError::new("InvalidParameterCombination", "Specify either GatewayId or LocalTarget, not both")),
+        (None, true) => "local".to_string(),
+        (Some("local"), false) => return Err(invalid("Use LocalTarget to reset the local route; 'local' is not a gateway ID")),
+        (Some(g), false) => g.to_string(),
+        (None, false) => return Err(missing("GatewayId")),
+    };
+    submit(api, req, Ec2Command::ReplaceRoute { route_table_id, destination_cidr_block, gateway_id }).await?;
+    ok(x);
+    Ok(())
+}
+
+/// `ReplaceRouteTableAssociation`: `AssociationId` (of a subnet, gateway or main association),
+/// `RouteTableId` (the new table, in the same VPC). The association moves to the new table
+/// with a new id; a main association makes that table the VPC's main one. Output
+/// `newAssociationId`, `associationState`.
+///
+/// Errors: `MissingParameter`; `InvalidAssociationID.NotFound`;
+/// `InvalidRouteTableID.NotFound`; `InvalidParameterValue` for a table of another VPC.
+pub(crate) async fn replace_association(api: &Api, req: &Request, x: &mut Xml) -> Result<(), ApiError> {
+    let p = &req.params;
+    let association_id = required(p, "AssociationId")?.to_string();
+    let route_table_id = required(p, "RouteTableId")?.to_string();
+    let new_association_id = ids::ec2("rtbassoc");
+    submit(api, req, Ec2Command::ReplaceRouteTableAssociation { association_id, route_table_id, new_association_id: new_association_id.clone() }).await?;
+    x.text("newAssociationId", new_association_id).elem("associationState", |x| {
+        x.text("state", "associated");
+    });
     Ok(())
 }
 

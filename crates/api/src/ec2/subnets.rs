@@ -1,7 +1,7 @@
-//! CreateSubnet, DescribeSubnets, DeleteSubnet (EC2 API reference pages of the same names;
-//! output shape `Subnet`).
+//! CreateSubnet, DescribeSubnets, DeleteSubnet, ModifySubnetAttribute (EC2 API reference
+//! pages of the same names; output shape `Subnet`).
 
-use model::ec2::{Cidr4, Subnet};
+use model::ec2::{Cidr4, Subnet, SubnetAttribute};
 use model::{Ec2Command, ResourceKind};
 
 use super::filters::{self, flag, one};
@@ -72,7 +72,9 @@ fn render(x: &mut Xml, api: &Api, region: &str, s: &Subnet) {
         .text("ownerId", owner(api))
         .list("ipv6CidrBlockAssociationSet", "item", std::iter::empty::<()>(), |_, _| {})
         .elem("privateDnsNameOptionsOnLaunch", |x| {
-            x.text("hostnameType", "ip-name").text("enableResourceNameDnsARecord", "false").text("enableResourceNameDnsAAAARecord", "false");
+            x.text("hostnameType", &s.hostname_type)
+                .text("enableResourceNameDnsARecord", s.enable_resource_name_dns_a_record.to_string())
+                .text("enableResourceNameDnsAAAARecord", "false");
         })
         .elem("blockPublicAccessStates", |x| {
             x.text("internetGatewayBlockMode", "off");
@@ -159,9 +161,9 @@ pub(crate) fn describe(api: &Api, req: &Request, x: &mut Xml) -> Result<(), ApiE
         "subnet-arn" => one(arn(api, &req.region, &s.id)),
         // Constant attributes, as `render` reports them.
         "enable-dns64" | "ipv6-native" | "map-customer-owned-ip-on-launch" => flag(false),
-        "private-dns-name-options-on-launch.hostname-type" => one("ip-name"),
-        "private-dns-name-options-on-launch.enable-resource-name-dns-a-record"
-        | "private-dns-name-options-on-launch.enable-resource-name-dns-aaaa-record" => flag(false),
+        "private-dns-name-options-on-launch.hostname-type" => one(&s.hostname_type),
+        "private-dns-name-options-on-launch.enable-resource-name-dns-a-record" => flag(s.enable_resource_name_dns_a_record),
+        "private-dns-name-options-on-launch.enable-resource-name-dns-aaaa-record" => flag(false),
         // IPv6 blocks, outposts, customer-owned pools, LNI: elbow's subnets have none.
         _ => vec![],
     });
@@ -178,6 +180,75 @@ pub(crate) fn describe(api: &Api, req: &Request, x: &mut Xml) -> Result<(), ApiE
 pub(crate) async fn delete(api: &Api, req: &Request, x: &mut Xml) -> Result<(), ApiError> {
     let subnet_id = required(&req.params, "SubnetId")?.to_string();
     submit(api, req, Ec2Command::DeleteSubnet { subnet_id }).await?;
+    ok(x);
+    Ok(())
+}
+
+/// `ModifySubnetAttribute`: `SubnetId` and one attribute (EC2 API reference,
+/// ModifySubnetAttribute: "You can only modify one attribute at a time"). Stored, and shown by
+/// DescribeSubnets and its filters: `MapPublicIpOnLaunch.Value` (`mapPublicIpOnLaunch`),
+/// `PrivateDnsHostnameTypeOnLaunch` (`ip-name`|`resource-name`) and
+/// `EnableResourceNameDnsARecordOnLaunch.Value` (`privateDnsNameOptionsOnLaunch`). Attributes
+/// that need IPv6 or an Outpost (`AssignIpv6AddressOnCreation`, `EnableDns64`,
+/// `EnableResourceNameDnsAAAARecordOnLaunch`, `MapCustomerOwnedIpOnLaunch`) are accepted as
+/// `false`, which they always are here, and refused as `true`; `CustomerOwnedIpv4Pool` and the
+/// LNI parameters are refused. Output `return`.
+///
+/// Errors: `MissingParameter` without `SubnetId`; `InvalidParameterCombination` with no
+/// attribute or several; `InvalidParameterValue` for a bad value or an unsupported attribute;
+/// `InvalidSubnetID.NotFound`.
+pub(crate) async fn modify_attribute(api: &Api, req: &Request, x: &mut Xml) -> Result<(), ApiError> {
+    let p = &req.params;
+    unsupported(p, &["CustomerOwnedIpv4Pool", "EnableLniAtDeviceIndex", "DisableLniAtDeviceIndex"])?;
+    let subnet_id = required(p, "SubnetId")?.to_string();
+    let flag_of = |key: &str| -> Result<Option<bool>, ApiError> {
+        match super::boolean(p, &format!("{key}.Value"))? {
+            None if p.has(key) => Err(super::missing(&format!("{key}.Value"))),
+            v => Ok(v),
+        }
+    };
+    let mut stored: Vec<(&str, SubnetAttribute)> = Vec::new();
+    let mut constant: Vec<&str> = Vec::new();
+    if let Some(v) = flag_of("MapPublicIpOnLaunch")? {
+        stored.push(("mapPublicIpOnLaunch", SubnetAttribute::MapPublicIpOnLaunch(v)));
+    }
+    if let Some(v) = flag_of("EnableResourceNameDnsARecordOnLaunch")? {
+        stored.push(("enableResourceNameDnsARecordOnLaunch", SubnetAttribute::EnableResourceNameDnsARecordOnLaunch(v)));
+    }
+    if let Some(t) = p.get("PrivateDnsHostnameTypeOnLaunch") {
+        stored.push(("privateDnsHostnameTypeOnLaunch", SubnetAttribute::PrivateDnsHostnameTypeOnLaunch(t.to_string())));
+    }
+    // Always false on elbow's IPv4-only, non-Outpost subnets: `false` is a no-op, `true` cannot be.
+    for (key, name, why) in [
+        ("AssignIpv6AddressOnCreation", "assignIpv6AddressOnCreation", "the subnet has no IPv6 CIDR block (elbow models IPv4 only)"),
+        ("EnableDns64", "enableDns64", "DNS64 needs IPv6, which elbow does not model"),
+        ("EnableResourceNameDnsAAAARecordOnLaunch", "enableResourceNameDnsAAAARecordOnLaunch", "the subnet has no IPv6 CIDR block (elbow models IPv4 only)"),
+        ("MapCustomerOwnedIpOnLaunch", "mapCustomerOwnedIpOnLaunch", "the subnet is not on an Outpost (elbow has no customer-owned IP pools)"),
+    ] {
+        match flag_of(key)? {
+            Some(true) => return Err(invalid(format!("Invalid value 'true' for {name}: {why}"))),
+            Some(false) => constant.push(name),
+            None => {}
+        }
+    }
+    if stored.len() + constant.len() > 1 {
+        let names: Vec<&str> = stored.iter().map(|(n, _)| *n).chain(constant.iter().copied()).collect();
+        return Err(ApiError::new("InvalidParameterCombination", format!("Fields for multiple attribute types specified: {}", names.join(", "))));
+    }
+    match stored.pop() {
+        Some((_, attribute)) => {
+            submit(api, req, Ec2Command::ModifySubnetAttribute { subnet_id, attribute }).await?;
+        }
+        None if constant.is_empty() => return Err(ApiError::new("InvalidParameterCombination", "No attributes specified.")),
+        None => {
+            // Nothing to store, but the subnet must exist, as for any other attribute.
+            let snap = api.state.current();
+            if !snap.region(&req.region).ec2.subnets.contains_key(&subnet_id) {
+                return Err(super::not_found(ResourceKind::Subnet, &[subnet_id.as_str()]));
+            }
+            check_dry_run(p)?;
+        }
+    }
     ok(x);
     Ok(())
 }

@@ -371,6 +371,162 @@ async fn audit_filters_rules_attributes_and_wording() {
 }
 
 #[tokio::test]
+async fn modify_attributes_reflect_in_describes() {
+    let e = env().await;
+    let vpc = first(&call(&e, "CreateVpc", &[("CidrBlock", "10.7.0.0/16")]).await.unwrap(), "vpcId");
+    let attr = |name: &'static str| {
+        let vpc = vpc.clone();
+        let e = &e;
+        async move { first(&call(e, "DescribeVpcAttribute", &[("VpcId", &vpc), ("Attribute", name)]).await.unwrap(), "value") }
+    };
+    assert_eq!(attr("enableDnsHostnames").await, "false");
+    let out = call(&e, "ModifyVpcAttribute", &[("VpcId", &vpc), ("EnableDnsHostnames.Value", "true")]).await.unwrap();
+    assert!(out.contains("<ModifyVpcAttributeResponse xmlns=\"http://ec2.amazonaws.com/doc/2016-11-15/\"><requestId>req-1</requestId><return>true</return>"), "{out}");
+    assert_eq!(attr("enableDnsHostnames").await, "true");
+    call(&e, "ModifyVpcAttribute", &[("VpcId", &vpc), ("EnableDnsSupport.Value", "false")]).await.unwrap();
+    assert_eq!(attr("enableDnsSupport").await, "false");
+    call(&e, "ModifyVpcAttribute", &[("VpcId", &vpc), ("EnableNetworkAddressUsageMetrics.Value", "true")]).await.unwrap();
+    assert_eq!(attr("enableNetworkAddressUsageMetrics").await, "true");
+    let both = call(&e, "ModifyVpcAttribute", &[("VpcId", &vpc), ("EnableDnsSupport.Value", "true"), ("EnableDnsHostnames.Value", "true")]).await.unwrap_err();
+    assert_eq!((both.code.as_ref(), both.message.as_str()), ("InvalidParameterCombination", "Fields for multiple attribute types specified: enableDnsSupport, enableDnsHostnames"));
+    let none = call(&e, "ModifyVpcAttribute", &[("VpcId", &vpc)]).await.unwrap_err();
+    assert_eq!((none.code.as_ref(), none.message.as_str()), ("InvalidParameterCombination", "No attributes specified."));
+    assert_eq!(call(&e, "ModifyVpcAttribute", &[("VpcId", "vpc-nope"), ("EnableDnsSupport.Value", "true")]).await.unwrap_err().code, "InvalidVpcID.NotFound");
+    assert_eq!(call(&e, "ModifyVpcAttribute", &[("VpcId", &vpc), ("EnableDnsSupport.Value", "yes")]).await.unwrap_err().code, "InvalidParameterValue");
+    assert_eq!(call(&e, "ModifyVpcAttribute", &[("EnableDnsSupport.Value", "true")]).await.unwrap_err().code, "MissingParameter");
+    let dry = call(&e, "ModifyVpcAttribute", &[("VpcId", &vpc), ("EnableDnsSupport.Value", "true"), ("DryRun", "true")]).await.unwrap_err();
+    assert_eq!(dry.code, "DryRunOperation");
+    assert_eq!(attr("enableDnsSupport").await, "false", "a dry run changes nothing");
+
+    // ModifySubnetAttribute, as in "Create a VPC with public and private subnets".
+    let subnet = first(&call(&e, "CreateSubnet", &[("VpcId", &vpc), ("CidrBlock", "10.7.1.0/24")]).await.unwrap(), "subnetId");
+    let public = |v: &'static str| {
+        let e = &e;
+        async move { call(e, "DescribeSubnets", &[("Filter.1.Name", "map-public-ip-on-launch"), ("Filter.1.Value.1", v), ("Filter.2.Name", "cidr-block"), ("Filter.2.Value.1", "10.7.1.0/24")]).await.unwrap() }
+    };
+    assert_eq!(all(&public("true").await, "subnetId").len(), 0);
+    call(&e, "ModifySubnetAttribute", &[("SubnetId", &subnet), ("MapPublicIpOnLaunch.Value", "true")]).await.unwrap();
+    let described = public("true").await;
+    assert_eq!(all(&described, "subnetId"), vec![subnet.clone()]);
+    assert_eq!(first(&described, "mapPublicIpOnLaunch"), "true");
+    call(&e, "ModifySubnetAttribute", &[("SubnetId", &subnet), ("PrivateDnsHostnameTypeOnLaunch", "resource-name")]).await.unwrap();
+    call(&e, "ModifySubnetAttribute", &[("SubnetId", &subnet), ("EnableResourceNameDnsARecordOnLaunch.Value", "true")]).await.unwrap();
+    let d = call(&e, "DescribeSubnets", &[("Filter.1.Name", "private-dns-name-options-on-launch.hostname-type"), ("Filter.1.Value.1", "resource-name")]).await.unwrap();
+    assert!(d.contains("<privateDnsNameOptionsOnLaunch><hostnameType>resource-name</hostnameType><enableResourceNameDnsARecord>true</enableResourceNameDnsARecord>"), "{d}");
+    let bad_type = call(&e, "ModifySubnetAttribute", &[("SubnetId", &subnet), ("PrivateDnsHostnameTypeOnLaunch", "fqdn")]).await.unwrap_err();
+    assert_eq!(bad_type.code, "InvalidParameterValue");
+    // IPv6 / Outposts attributes: false is what they are, true cannot be.
+    call(&e, "ModifySubnetAttribute", &[("SubnetId", &subnet), ("AssignIpv6AddressOnCreation.Value", "false")]).await.unwrap();
+    let v6 = call(&e, "ModifySubnetAttribute", &[("SubnetId", &subnet), ("AssignIpv6AddressOnCreation.Value", "true")]).await.unwrap_err();
+    assert_eq!(v6.code, "InvalidParameterValue");
+    assert!(v6.message.contains("assignIpv6AddressOnCreation"), "{}", v6.message);
+    assert_eq!(call(&e, "ModifySubnetAttribute", &[("SubnetId", "subnet-nope"), ("EnableDns64.Value", "false")]).await.unwrap_err().code, "InvalidSubnetID.NotFound");
+    assert_eq!(call(&e, "ModifySubnetAttribute", &[("SubnetId", "subnet-nope"), ("MapPublicIpOnLaunch.Value", "true")]).await.unwrap_err().code, "InvalidSubnetID.NotFound");
+    assert_eq!(call(&e, "ModifySubnetAttribute", &[("SubnetId", &subnet), ("CustomerOwnedIpv4Pool", "coip-1")]).await.unwrap_err().code, "InvalidParameterValue");
+    let two = call(&e, "ModifySubnetAttribute", &[("SubnetId", &subnet), ("MapPublicIpOnLaunch.Value", "true"), ("EnableDns64.Value", "false")]).await.unwrap_err();
+    assert_eq!((two.code.as_ref(), two.message.as_str()), ("InvalidParameterCombination", "Fields for multiple attribute types specified: mapPublicIpOnLaunch, enableDns64"));
+    assert_eq!(call(&e, "ModifySubnetAttribute", &[("SubnetId", &subnet)]).await.unwrap_err().code, "InvalidParameterCombination");
+    call(&e, "ModifySubnetAttribute", &[("SubnetId", &subnet), ("MapPublicIpOnLaunch.Value", "false")]).await.unwrap();
+    assert_eq!(all(&public("false").await, "subnetId"), vec![subnet]);
+}
+
+#[tokio::test]
+async fn replace_route_and_association() {
+    let e = env().await;
+    let vpc = first(&call(&e, "CreateVpc", &[("CidrBlock", "10.8.0.0/16")]).await.unwrap(), "vpcId");
+    let igw1 = first(&call(&e, "CreateInternetGateway", &[]).await.unwrap(), "internetGatewayId");
+    let igw2 = first(&call(&e, "CreateInternetGateway", &[]).await.unwrap(), "internetGatewayId");
+    call(&e, "AttachInternetGateway", &[("InternetGatewayId", &igw1), ("VpcId", &vpc)]).await.unwrap();
+    let rtb = first(&call(&e, "CreateRouteTable", &[("VpcId", &vpc)]).await.unwrap(), "routeTableId");
+    call(&e, "CreateRoute", &[("RouteTableId", &rtb), ("DestinationCidrBlock", "0.0.0.0/0"), ("GatewayId", &igw1)]).await.unwrap();
+
+    let nf = call(&e, "ReplaceRoute", &[("RouteTableId", &rtb), ("DestinationCidrBlock", "192.168.0.0/16"), ("GatewayId", &igw1)]).await.unwrap_err();
+    assert_eq!((nf.code.as_ref(), nf.message.as_str()), ("InvalidRoute.NotFound", "There is no route defined for '192.168.0.0/16' in the route table. Use a different destination"));
+    let other = call(&e, "ReplaceRoute", &[("RouteTableId", &rtb), ("DestinationCidrBlock", "0.0.0.0/0"), ("GatewayId", &igw2)]).await.unwrap_err();
+    assert_eq!(other.code, "InvalidParameterValue");
+    assert_eq!(call(&e, "ReplaceRoute", &[("RouteTableId", &rtb), ("DestinationCidrBlock", "0.0.0.0/0"), ("GatewayId", "igw-nope")]).await.unwrap_err().code, "InvalidGatewayID.NotFound");
+    assert_eq!(call(&e, "ReplaceRoute", &[("RouteTableId", "rtb-nope"), ("DestinationCidrBlock", "0.0.0.0/0"), ("GatewayId", &igw1)]).await.unwrap_err().code, "InvalidRouteTableID.NotFound");
+    assert_eq!(call(&e, "ReplaceRoute", &[("RouteTableId", &rtb), ("DestinationCidrBlock", "0.0.0.0/0"), ("NatGatewayId", "nat-1")]).await.unwrap_err().code, "InvalidParameterValue");
+    assert_eq!(call(&e, "ReplaceRoute", &[("RouteTableId", &rtb), ("DestinationCidrBlock", "0.0.0.0/0")]).await.unwrap_err().code, "MissingParameter");
+    let both = call(&e, "ReplaceRoute", &[("RouteTableId", &rtb), ("DestinationCidrBlock", "10.8.0.0/16"), ("GatewayId", &igw1), ("LocalTarget", "true")]).await.unwrap_err();
+    assert_eq!(both.code, "InvalidParameterCombination");
+    call(&e, "ReplaceRoute", &[("RouteTableId", &rtb), ("DestinationCidrBlock", "10.8.0.0/16"), ("LocalTarget", "true")]).await.unwrap();
+    assert_eq!(call(&e, "ReplaceRoute", &[("RouteTableId", &rtb), ("DestinationCidrBlock", "10.8.0.0/16"), ("GatewayId", &igw1)]).await.unwrap_err().code, "InvalidParameterValue");
+
+    call(&e, "DetachInternetGateway", &[("InternetGatewayId", &igw1), ("VpcId", &vpc)]).await.unwrap();
+    call(&e, "AttachInternetGateway", &[("InternetGatewayId", &igw2), ("VpcId", &vpc)]).await.unwrap();
+    let out = call(&e, "ReplaceRoute", &[("RouteTableId", &rtb), ("DestinationCidrBlock", "0.0.0.0/0"), ("GatewayId", &igw2)]).await.unwrap();
+    assert!(out.contains("<return>true</return>"), "{out}");
+    let rts = call(&e, "DescribeRouteTables", &[("RouteTableId.1", &rtb)]).await.unwrap();
+    assert!(rts.contains(&format!("<destinationCidrBlock>0.0.0.0/0</destinationCidrBlock><gatewayId>{igw2}</gatewayId><origin>CreateRoute</origin><state>active</state>")), "{rts}");
+
+    // Associations: a subnet moves between tables, then the main association moves.
+    let subnet = first(&call(&e, "CreateSubnet", &[("VpcId", &vpc), ("CidrBlock", "10.8.1.0/24")]).await.unwrap(), "subnetId");
+    let main = call(&e, "DescribeRouteTables", &[("Filter.1.Name", "vpc-id"), ("Filter.1.Value.1", &vpc), ("Filter.2.Name", "association.main"), ("Filter.2.Value.1", "true")]).await.unwrap();
+    let (main_rtb, main_assoc) = (first(&main, "routeTableId"), first(&main, "routeTableAssociationId"));
+    let assoc = first(&call(&e, "AssociateRouteTable", &[("RouteTableId", &main_rtb), ("SubnetId", &subnet)]).await.unwrap(), "associationId");
+    let out = call(&e, "ReplaceRouteTableAssociation", &[("AssociationId", &assoc), ("RouteTableId", &rtb)]).await.unwrap();
+    let new_assoc = first(&out, "newAssociationId");
+    assert!(new_assoc.starts_with("rtbassoc-") && new_assoc != assoc, "{out}");
+    assert!(out.contains("<associationState><state>associated</state></associationState>"), "{out}");
+    let by_subnet = call(&e, "DescribeRouteTables", &[("Filter.1.Name", "association.subnet-id"), ("Filter.1.Value.1", &subnet)]).await.unwrap();
+    assert_eq!(first(&by_subnet, "routeTableId"), rtb);
+    let gone = call(&e, "ReplaceRouteTableAssociation", &[("AssociationId", &assoc), ("RouteTableId", &rtb)]).await.unwrap_err();
+    assert_eq!((gone.code.as_ref(), gone.message.as_str()), ("InvalidAssociationID.NotFound", format!("The association ID '{assoc}' does not exist").as_str()));
+    assert_eq!(call(&e, "ReplaceRouteTableAssociation", &[("AssociationId", &new_assoc), ("RouteTableId", "rtb-nope")]).await.unwrap_err().code, "InvalidRouteTableID.NotFound");
+    let default_main = first(&call(&e, "DescribeRouteTables", &[("Filter.1.Name", "association.main"), ("Filter.1.Value.1", "true")]).await.unwrap(), "routeTableId");
+    assert_ne!(default_main, main_rtb);
+    assert_eq!(call(&e, "ReplaceRouteTableAssociation", &[("AssociationId", &new_assoc), ("RouteTableId", &default_main)]).await.unwrap_err().code, "InvalidParameterValue");
+    assert_eq!(call(&e, "ReplaceRouteTableAssociation", &[("AssociationId", &new_assoc)]).await.unwrap_err().code, "MissingParameter");
+    call(&e, "ReplaceRouteTableAssociation", &[("AssociationId", &main_assoc), ("RouteTableId", &rtb)]).await.unwrap();
+    let main = call(&e, "DescribeRouteTables", &[("Filter.1.Name", "vpc-id"), ("Filter.1.Value.1", &vpc), ("Filter.2.Name", "association.main"), ("Filter.2.Value.1", "true")]).await.unwrap();
+    assert_eq!(first(&main, "routeTableId"), rtb);
+    // The former main table is now an ordinary one.
+    call(&e, "DeleteRouteTable", &[("RouteTableId", &main_rtb)]).await.unwrap();
+}
+
+#[tokio::test]
+async fn create_default_vpc_after_deleting_it() {
+    let e = env().await;
+    let exists = call(&e, "CreateDefaultVpc", &[]).await.unwrap_err();
+    assert_eq!(exists.code, "DefaultVpcAlreadyExists");
+    let vpcs = call(&e, "DescribeVpcs", &[]).await.unwrap();
+    let old = first(&vpcs, "vpcId");
+    for s in all(&call(&e, "DescribeSubnets", &[]).await.unwrap(), "subnetId") {
+        call(&e, "DeleteSubnet", &[("SubnetId", &s)]).await.unwrap();
+    }
+    let igw = first(&call(&e, "DescribeInternetGateways", &[]).await.unwrap(), "internetGatewayId");
+    call(&e, "DetachInternetGateway", &[("InternetGatewayId", &igw), ("VpcId", &old)]).await.unwrap();
+    call(&e, "DeleteInternetGateway", &[("InternetGatewayId", &igw)]).await.unwrap();
+    call(&e, "DeleteVpc", &[("VpcId", &old)]).await.unwrap();
+    assert_eq!(call(&e, "CreateDefaultVpc", &[("DryRun", "true")]).await.unwrap_err().code, "DryRunOperation");
+    assert!(call(&e, "DescribeVpcs", &[]).await.unwrap().contains("<vpcSet/>"));
+
+    let out = call(&e, "CreateDefaultVpc", &[]).await.unwrap();
+    assert!(out.contains("<CreateDefaultVpcResponse xmlns=\"http://ec2.amazonaws.com/doc/2016-11-15/\"><requestId>req-1</requestId><vpc><vpcId>vpc-"), "{out}");
+    let vpc = first(&out, "vpcId");
+    assert_ne!(vpc, old);
+    assert_eq!((first(&out, "cidrBlock"), first(&out, "isDefault")), ("172.31.0.0/16".to_string(), "true".to_string()));
+    let subnets = call(&e, "DescribeSubnets", &[("Filter.1.Name", "default-for-az"), ("Filter.1.Value.1", "true")]).await.unwrap();
+    // Listed by creation time, then id: the zones' order is the ids'.
+    let mut zones: Vec<(String, String)> = all(&subnets, "availabilityZone").into_iter().zip(all(&subnets, "cidrBlock")).collect();
+    zones.sort();
+    assert_eq!(zones, vec![("us-east-1a".to_string(), "172.31.0.0/20".to_string()), ("us-east-1b".to_string(), "172.31.16.0/20".to_string())]);
+    assert_eq!(all(&subnets, "mapPublicIpOnLaunch"), vec!["true", "true"]);
+    assert_eq!(all(&subnets, "vpcId"), vec![vpc.clone(), vpc.clone()]);
+    let rts = call(&e, "DescribeRouteTables", &[("Filter.1.Name", "vpc-id"), ("Filter.1.Value.1", &vpc)]).await.unwrap();
+    assert_eq!(all(&rts, "destinationCidrBlock"), vec!["172.31.0.0/16", "0.0.0.0/0"]);
+    assert_eq!(all(&rts, "state"), vec!["associated", "active", "active"]);
+    let host = call(&e, "DescribeVpcAttribute", &[("VpcId", &vpc), ("Attribute", "enableDnsHostnames")]).await.unwrap();
+    assert_eq!(first(&host, "value"), "true");
+    // Groups by name find the new default VPC.
+    call(&e, "CreateSecurityGroup", &[("GroupName", "web"), ("GroupDescription", "web")]).await.unwrap();
+    let sgs = call(&e, "DescribeSecurityGroups", &[("GroupName.1", "web")]).await.unwrap();
+    assert_eq!(first(&sgs, "vpcId"), vpc);
+    assert_eq!(call(&e, "CreateDefaultVpc", &[]).await.unwrap_err().code, "DefaultVpcAlreadyExists");
+}
+
+#[tokio::test]
 async fn dry_run_and_pagination() {
     let e = env().await;
     let dry = call(&e, "CreateVpc", &[("CidrBlock", "10.0.0.0/16"), ("DryRun", "true")]).await.unwrap_err();
@@ -464,6 +620,13 @@ async fn dump_responses_for_botocore() {
     save("DescribeTags", &call(&e, "DescribeTags", &[]).await.unwrap());
     save("DescribeSecurityGroupRules", &call(&e, "DescribeSecurityGroupRules", &[("Filter.1.Name", "group-id"), ("Filter.1.Value.1", &sg)]).await.unwrap());
     save("DescribeVpcAttribute", &call(&e, "DescribeVpcAttribute", &[("VpcId", &vpc), ("Attribute", "enableDnsSupport")]).await.unwrap());
+    save("ModifyVpcAttribute", &call(&e, "ModifyVpcAttribute", &[("VpcId", &vpc), ("EnableDnsHostnames.Value", "true")]).await.unwrap());
+    save("ModifySubnetAttribute", &call(&e, "ModifySubnetAttribute", &[("SubnetId", &first(&subnets, "subnetId")), ("MapPublicIpOnLaunch.Value", "true")]).await.unwrap());
+    save("ReplaceRoute", &call(&e, "ReplaceRoute", &[("RouteTableId", &rtb), ("DestinationCidrBlock", "0.0.0.0/0"), ("GatewayId", &igw)]).await.unwrap());
+    let assoc = first(&call(&e, "DescribeRouteTables", &[("RouteTableId.1", &rtb)]).await.unwrap(), "routeTableAssociationId");
+    let main_rtb = first(&call(&e, "DescribeRouteTables", &[("Filter.1.Name", "vpc-id"), ("Filter.1.Value.1", &vpc), ("Filter.2.Name", "association.main"), ("Filter.2.Value.1", "true")]).await.unwrap(), "routeTableId");
+    save("ReplaceRouteTableAssociation", &call(&e, "ReplaceRouteTableAssociation", &[("AssociationId", &assoc), ("RouteTableId", &main_rtb)]).await.unwrap());
+    save("CreateDefaultVpcError", &call(&e, "CreateDefaultVpc", &[]).await.unwrap_err().render(Service::Ec2, "req-dvpc").1);
     save("DeleteSecurityGroup", &call(&e, "DeleteSecurityGroup", &[("GroupId", &sg)]).await.unwrap());
     save("DescribeVpcsPage", &call(&e, "DescribeVpcs", &[("MaxResults", "5")]).await.unwrap());
     let err = call(&e, "DescribeVpcs", &[("VpcId.1", "vpc-nope")]).await.unwrap_err();

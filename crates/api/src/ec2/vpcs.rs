@@ -1,8 +1,8 @@
-//! CreateVpc, DescribeVpcs, DeleteVpc, DescribeVpcAttribute (EC2 API reference pages of the
-//! same names; output shape `Vpc`).
+//! CreateVpc, CreateDefaultVpc, DescribeVpcs, DeleteVpc, DescribeVpcAttribute,
+//! ModifyVpcAttribute (EC2 API reference pages of the same names; output shape `Vpc`).
 
 use model::ResourceKind;
-use model::ec2::Vpc;
+use model::ec2::{DefaultVpcIds, Vpc, VpcAttribute};
 use model::{Ec2Command, ids::stable_hex_id};
 
 use super::filters::{self, flag, one};
@@ -146,11 +146,14 @@ pub(crate) async fn delete(api: &Api, req: &Request, x: &mut Xml) -> Result<(), 
     Ok(())
 }
 
+/// The attributes of DescribeVpcAttribute and ModifyVpcAttribute, as `Attribute` names them
+/// (EC2 API reference, `VpcAttributeName`).
+const ATTRIBUTES: [&str; 3] = ["enableDnsSupport", "enableDnsHostnames", "enableNetworkAddressUsageMetrics"];
+
 /// `DescribeVpcAttribute`: `VpcId`, `Attribute` (`enableDnsSupport`, `enableDnsHostnames`,
 /// `enableNetworkAddressUsageMetrics`). Output `vpcId` and the one attribute as
-/// `<name><value>bool</value></name>`. elbow keeps no VPC attributes: it reports EC2's
-/// defaults (DNS support on; DNS hostnames on for the default VPC only; address usage metrics
-/// off), and has no ModifyVpcAttribute to change them.
+/// `<name><value>bool</value></name>`: the value ModifyVpcAttribute stored, else EC2's default
+/// (DNS support on; DNS hostnames on for the default VPC only; address usage metrics off).
 ///
 /// Errors: `MissingParameter`; `InvalidVpcID.NotFound`; `InvalidParameterValue` for another
 /// attribute name.
@@ -162,18 +165,77 @@ pub(crate) fn describe_attribute(api: &Api, req: &Request, x: &mut Xml) -> Resul
     let r = snap.region(&req.region);
     let vpc = r.ec2.vpcs.get(vpc_id).ok_or_else(|| super::not_found(ResourceKind::Vpc, &[vpc_id]))?;
     let value = match attribute {
-        "enableDnsSupport" => true,
-        "enableDnsHostnames" => vpc.is_default,
-        "enableNetworkAddressUsageMetrics" => false,
+        "enableDnsSupport" => vpc.enable_dns_support,
+        "enableDnsHostnames" => vpc.dns_hostnames(),
+        "enableNetworkAddressUsageMetrics" => vpc.enable_network_address_usage_metrics,
         other => {
-            return Err(super::invalid(format!(
-                "Value ({other}) for parameter attribute is invalid. Valid values are: enableDnsSupport, enableDnsHostnames, enableNetworkAddressUsageMetrics"
-            )));
+            return Err(super::invalid(format!("Value ({other}) for parameter attribute is invalid. Valid values are: {}", ATTRIBUTES.join(", "))));
         }
     };
     check_dry_run(p)?;
     x.text("vpcId", &vpc.id).elem(attribute, |x| {
         x.text("value", value.to_string());
     });
+    Ok(())
+}
+
+/// `ModifyVpcAttribute`: `VpcId` and exactly one of `EnableDnsSupport.Value`,
+/// `EnableDnsHostnames.Value`, `EnableNetworkAddressUsageMetrics.Value` (EC2 API reference,
+/// ModifyVpcAttribute: "You cannot modify the DNS resolution and DNS hostnames attributes in
+/// the same request"). The value is stored and reported by DescribeVpcAttribute; elbow runs no
+/// DNS, so it changes nothing else. Output `return`.
+///
+/// Errors: `MissingParameter` without `VpcId`; `InvalidParameterCombination` with no attribute
+/// ("No attributes specified.") or several ("Fields for multiple attribute types specified:
+/// …", EC2's wording); `InvalidParameterValue` for a value other than true/false;
+/// `InvalidVpcID.NotFound`.
+pub(crate) async fn modify_attribute(api: &Api, req: &Request, x: &mut Xml) -> Result<(), ApiError> {
+    let p = &req.params;
+    let vpc_id = required(p, "VpcId")?.to_string();
+    let mut given = Vec::new();
+    for name in ATTRIBUTES {
+        // `EnableDnsSupport.Value`: the wire name is the capitalised attribute name.
+        let key = format!("{}{}.Value", name[..1].to_ascii_uppercase(), &name[1..]);
+        if let Some(v) = super::boolean(p, &key)? {
+            given.push((name, v));
+        } else if p.has(&key[..key.len() - ".Value".len()]) {
+            return Err(super::missing(&key));
+        }
+    }
+    let attribute = match given.as_slice() {
+        [] => return Err(ApiError::new("InvalidParameterCombination", "No attributes specified.")),
+        [("enableDnsSupport", v)] => VpcAttribute::EnableDnsSupport(*v),
+        [("enableDnsHostnames", v)] => VpcAttribute::EnableDnsHostnames(*v),
+        [(_, v)] => VpcAttribute::EnableNetworkAddressUsageMetrics(*v),
+        many => {
+            let names: Vec<&str> = many.iter().map(|(n, _)| *n).collect();
+            return Err(ApiError::new("InvalidParameterCombination", format!("Fields for multiple attribute types specified: {}", names.join(", "))));
+        }
+    };
+    submit(api, req, Ec2Command::ModifyVpcAttribute { vpc_id, attribute }).await?;
+    ok(x);
+    Ok(())
+}
+
+/// `CreateDefaultVpc`: no parameters but `DryRun`. Makes a default VPC as the region's initial
+/// one is made: `172.31.0.0/16`, a `/20` default subnet in every availability zone, a
+/// `default` security group, a main route table routing `0.0.0.0/0` to a new attached
+/// internet gateway. Output `vpc`.
+///
+/// Errors: `DefaultVpcAlreadyExists` while the region has a default VPC.
+pub(crate) async fn create_default(api: &Api, req: &Request, x: &mut Xml) -> Result<(), ApiError> {
+    let parts = DefaultVpcIds {
+        vpc_id: ids::ec2("vpc"),
+        security_group_id: ids::ec2("sg"),
+        rule_ids: (ids::ec2("sgr"), ids::ec2("sgr")),
+        route_table_id: ids::ec2("rtb"),
+        association_id: ids::ec2("rtbassoc"),
+        internet_gateway_id: ids::ec2("igw"),
+    };
+    let vpc_id = parts.vpc_id.clone();
+    let snap = submit(api, req, Ec2Command::CreateDefaultVpc { ids: parts, now: state::now_millis() }).await?;
+    let r = snap.region(&req.region);
+    let vpc = r.ec2.vpcs.get(&vpc_id).ok_or_else(|| ApiError::internal("default VPC vanished after create"))?;
+    x.elem("vpc", |x| render(x, api, &req.region, vpc));
     Ok(())
 }

@@ -296,3 +296,160 @@ fn load_balancers_hold_their_subnets_groups_and_vpc() {
     assert_eq!(code(&run(&s, Ec2Command::DeleteSecurityGroup { group_id: Some("sg-web".into()), group_name: None }).unwrap_err()), "DependencyViolation");
     assert_eq!(code(&run(&s, Ec2Command::DeleteVpc { vpc_id: vpc }).unwrap_err()), "DependencyViolation");
 }
+
+#[test]
+fn vpc_and_subnet_attributes_are_stored() {
+    let s = run(&Snapshot::empty(), create_vpc("vpc-1", "10.0.0.0/16")).unwrap();
+    let vpc = &s.region(R).ec2.vpcs["vpc-1"];
+    assert!(vpc.enable_dns_support && !vpc.dns_hostnames() && !vpc.enable_network_address_usage_metrics);
+    let modify = |s: &Snapshot, vpc: &str, attribute| run(s, Ec2Command::ModifyVpcAttribute { vpc_id: vpc.into(), attribute });
+    let s = modify(&s, "vpc-1", VpcAttribute::EnableDnsHostnames(true)).unwrap();
+    let s = modify(&s, "vpc-1", VpcAttribute::EnableDnsSupport(false)).unwrap();
+    let s = modify(&s, "vpc-1", VpcAttribute::EnableNetworkAddressUsageMetrics(true)).unwrap();
+    let vpc = &s.region(R).ec2.vpcs["vpc-1"];
+    assert!(!vpc.enable_dns_support && vpc.dns_hostnames() && vpc.enable_network_address_usage_metrics);
+    // The default VPC has hostnames on until turned off.
+    let default_vpc = s.region(R).ec2.default_vpc().unwrap().id.clone();
+    assert!(s.region(R).ec2.vpcs[&default_vpc].dns_hostnames());
+    let off = modify(&s, &default_vpc, VpcAttribute::EnableDnsHostnames(false)).unwrap();
+    assert!(!off.region(R).ec2.vpcs[&default_vpc].dns_hostnames());
+    assert_eq!(code(&modify(&s, "vpc-nope", VpcAttribute::EnableDnsSupport(true)).unwrap_err()), "NotFound");
+
+    let s = run(&s, subnet("subnet-1", "vpc-1", "10.0.1.0/24", None)).unwrap();
+    assert!(!s.region(R).ec2.subnets["subnet-1"].map_public_ip_on_launch);
+    let modify = |s: &Snapshot, id: &str, attribute| run(s, Ec2Command::ModifySubnetAttribute { subnet_id: id.into(), attribute });
+    let s = modify(&s, "subnet-1", SubnetAttribute::MapPublicIpOnLaunch(true)).unwrap();
+    let s = modify(&s, "subnet-1", SubnetAttribute::PrivateDnsHostnameTypeOnLaunch("resource-name".into())).unwrap();
+    let s = modify(&s, "subnet-1", SubnetAttribute::EnableResourceNameDnsARecordOnLaunch(true)).unwrap();
+    let sub = &s.region(R).ec2.subnets["subnet-1"];
+    assert!(sub.map_public_ip_on_launch && sub.enable_resource_name_dns_a_record);
+    assert_eq!(sub.hostname_type, "resource-name");
+    assert_eq!(code(&modify(&s, "subnet-1", SubnetAttribute::PrivateDnsHostnameTypeOnLaunch("fqdn".into())).unwrap_err()), "InvalidParameterValue");
+    assert_eq!(code(&modify(&s, "subnet-nope", SubnetAttribute::MapPublicIpOnLaunch(true)).unwrap_err()), "NotFound");
+    let s = modify(&s, "subnet-1", SubnetAttribute::MapPublicIpOnLaunch(false)).unwrap();
+    assert!(!s.region(R).ec2.subnets["subnet-1"].map_public_ip_on_launch);
+}
+
+#[test]
+fn replace_route_targets_and_errors() {
+    let s = run(&Snapshot::empty(), create_vpc("vpc-1", "10.0.0.0/16")).unwrap();
+    let s = run(&s, Ec2Command::CreateInternetGateway { internet_gateway_id: "igw-1".into(), tags: vec![], now: 1 }).unwrap();
+    let s = run(&s, Ec2Command::CreateInternetGateway { internet_gateway_id: "igw-2".into(), tags: vec![], now: 1 }).unwrap();
+    let s = run(&s, Ec2Command::AttachInternetGateway { internet_gateway_id: "igw-1".into(), vpc_id: "vpc-1".into() }).unwrap();
+    let s = run(&s, Ec2Command::CreateRoute { route_table_id: "rtb-vpc-1".into(), destination_cidr_block: "0.0.0.0/0".into(), gateway_id: "igw-1".into() }).unwrap();
+    let replace = |s: &Snapshot, rtb: &str, dest: &str, gw: &str| {
+        run(s, Ec2Command::ReplaceRoute { route_table_id: rtb.into(), destination_cidr_block: dest.into(), gateway_id: gw.into() })
+    };
+    assert_eq!(code(&replace(&s, "rtb-vpc-1", "1.0.0.0/8", "igw-1").unwrap_err()), "InvalidRoute.NotFound");
+    assert_eq!(code(&replace(&s, "rtb-nope", "0.0.0.0/0", "igw-1").unwrap_err()), "NotFound");
+    assert_eq!(code(&replace(&s, "rtb-vpc-1", "0.0.0.0/0", "igw-nope").unwrap_err()), "InvalidGatewayID.NotFound");
+    // igw-2 is not attached to the table's VPC.
+    assert_eq!(code(&replace(&s, "rtb-vpc-1", "0.0.0.0/0", "igw-2").unwrap_err()), "InvalidParameterValue");
+    assert_eq!(code(&replace(&s, "rtb-vpc-1", "0.0.0.0/0/1", "igw-1").unwrap_err()), "InvalidParameterValue");
+    // The local route takes no gateway; `local` resets only the local route.
+    assert_eq!(code(&replace(&s, "rtb-vpc-1", "10.0.0.0/16", "igw-1").unwrap_err()), "InvalidParameterValue");
+    assert_eq!(code(&replace(&s, "rtb-vpc-1", "0.0.0.0/0", "local").unwrap_err()), "InvalidParameterValue");
+    assert_eq!(replace(&s, "rtb-vpc-1", "10.0.0.0/16", "local").unwrap().region(R), s.region(R));
+
+    // Moving the gateway to igw-2: the route follows, keeping its place and origin.
+    let s = run(&s, Ec2Command::DetachInternetGateway { internet_gateway_id: "igw-1".into(), vpc_id: "vpc-1".into() }).unwrap();
+    let s = run(&s, Ec2Command::AttachInternetGateway { internet_gateway_id: "igw-2".into(), vpc_id: "vpc-1".into() }).unwrap();
+    let s = replace(&s, "rtb-vpc-1", "0.0.0.0/0", "igw-2").unwrap();
+    let routes = &s.region(R).ec2.route_tables["rtb-vpc-1"].routes;
+    assert_eq!((routes.len(), routes[1].gateway_id.as_str(), routes[1].origin.as_str()), (2, "igw-2", "CreateRoute"));
+}
+
+#[test]
+fn replace_route_table_associations() {
+    let s = run(&Snapshot::empty(), create_vpc("vpc-1", "10.0.0.0/16")).unwrap();
+    let s = run(&s, subnet("subnet-1", "vpc-1", "10.0.1.0/24", None)).unwrap();
+    let s = run(&s, Ec2Command::CreateRouteTable { route_table_id: "rtb-2".into(), vpc_id: "vpc-1".into(), tags: vec![], now: 1 }).unwrap();
+    let s = run(&s, Ec2Command::CreateRouteTable { route_table_id: "rtb-3".into(), vpc_id: "vpc-1".into(), tags: vec![], now: 1 }).unwrap();
+    let s = run(&s, Ec2Command::AssociateRouteTable { route_table_id: "rtb-2".into(), association_id: "rtbassoc-1".into(), subnet_id: Some("subnet-1".into()), gateway_id: None }).unwrap();
+    let replace = |s: &Snapshot, assoc: &str, rtb: &str, new: &str| {
+        run(s, Ec2Command::ReplaceRouteTableAssociation { association_id: assoc.into(), route_table_id: rtb.into(), new_association_id: new.into() })
+    };
+    assert_eq!(code(&replace(&s, "rtbassoc-nope", "rtb-3", "rtbassoc-2").unwrap_err()), "NotFound");
+    assert_eq!(code(&replace(&s, "rtbassoc-1", "rtb-nope", "rtbassoc-2").unwrap_err()), "NotFound");
+    let default_main = s.region(R).ec2.default_vpc().unwrap().main_route_table_id.clone();
+    assert_eq!(code(&replace(&s, "rtbassoc-1", &default_main, "rtbassoc-2").unwrap_err()), "InvalidParameterValue");
+
+    let a = replace(&s, "rtbassoc-1", "rtb-3", "rtbassoc-2").unwrap();
+    let e = &a.region(R).ec2;
+    assert!(e.route_tables["rtb-2"].associations.is_empty());
+    let moved = &e.route_tables["rtb-3"].associations;
+    assert_eq!((moved.len(), moved[0].id.as_str(), moved[0].subnet_id.as_deref(), moved[0].main), (1, "rtbassoc-2", Some("subnet-1"), false));
+    assert_eq!(code(&replace(&a, "rtbassoc-1", "rtb-3", "rtbassoc-3").unwrap_err()), "NotFound");
+
+    // The main association makes rtb-2 the main table; the old main one can then go.
+    let b = replace(&a, "rtbassoc-vpc-1", "rtb-2", "rtbassoc-main").unwrap();
+    let e = &b.region(R).ec2;
+    assert_eq!(e.vpcs["vpc-1"].main_route_table_id, "rtb-2");
+    assert!(e.route_tables["rtb-2"].associations.iter().any(|x| x.main && x.id == "rtbassoc-main"));
+    let c = run(&b, Ec2Command::DeleteRouteTable { route_table_id: "rtb-vpc-1".into() }).unwrap();
+    assert_eq!(code(&run(&c, Ec2Command::DeleteRouteTable { route_table_id: "rtb-2".into() }).unwrap_err()), "DependencyViolation");
+    // DeleteVpc takes the new main table with it.
+    let c = run(&c, Ec2Command::DisassociateRouteTable { association_id: "rtbassoc-2".into() }).unwrap();
+    let c = run(&c, Ec2Command::DeleteRouteTable { route_table_id: "rtb-3".into() }).unwrap();
+    let c = run(&c, Ec2Command::DeleteSubnet { subnet_id: "subnet-1".into() }).unwrap();
+    let c = run(&c, Ec2Command::DeleteVpc { vpc_id: "vpc-1".into() }).unwrap();
+    assert!(!c.region(R).ec2.route_tables.contains_key("rtb-2"));
+}
+
+fn default_vpc_ids(n: u32) -> DefaultVpcIds {
+    DefaultVpcIds {
+        vpc_id: format!("vpc-new{n}"),
+        security_group_id: format!("sg-new{n}"),
+        rule_ids: (format!("sgr-in{n}"), format!("sgr-out{n}")),
+        route_table_id: format!("rtb-new{n}"),
+        association_id: format!("rtbassoc-new{n}"),
+        internet_gateway_id: format!("igw-new{n}"),
+    }
+}
+
+#[test]
+fn create_default_vpc_only_without_one() {
+    let s = Snapshot::empty();
+    let e = run(&s, Ec2Command::CreateDefaultVpc { ids: default_vpc_ids(1), now: 9 }).unwrap_err();
+    assert_eq!((code(&e), e.to_string().as_str()), ("DefaultVpcAlreadyExists", "A Default VPC already exists for this account in this region."));
+
+    // Take the initial default VPC apart, as a user must before DeleteVpc.
+    let r = s.region(R).into_owned();
+    let old = r.ec2.default_vpc().unwrap().clone();
+    let igw = r.ec2.internet_gateways.keys().next().unwrap().clone();
+    let mut s = s;
+    for id in r.ec2.subnets.keys() {
+        s = run(&s, Ec2Command::DeleteSubnet { subnet_id: id.clone() }).unwrap();
+    }
+    s = run(&s, Ec2Command::DetachInternetGateway { internet_gateway_id: igw.clone(), vpc_id: old.id.clone() }).unwrap();
+    s = run(&s, Ec2Command::DeleteVpc { vpc_id: old.id.clone() }).unwrap();
+    assert!(s.region(R).ec2.default_vpc().is_none());
+
+    let s = run(&s, Ec2Command::CreateDefaultVpc { ids: default_vpc_ids(1), now: 9 }).unwrap();
+    let e = &s.region(R).ec2;
+    let vpc = e.default_vpc().unwrap();
+    assert_eq!((vpc.id.as_str(), vpc.cidr_block.as_str(), vpc.dns_hostnames(), vpc.enable_dns_support), ("vpc-new1", "172.31.0.0/16", true, true));
+    // The same shape as the initial one: a /20 default subnet per zone, public IPs on launch.
+    let subnets: Vec<_> = e.subnets.values().filter(|x| x.vpc_id == "vpc-new1").collect();
+    assert_eq!(subnets.len(), e.zones.len());
+    let initial = crate::ec2::Ec2State::new_default(R, e.zones.len());
+    let shape = |v: Vec<&Subnet>| {
+        let mut v: Vec<_> = v.into_iter().map(|x| (x.availability_zone.clone(), x.availability_zone_id.clone(), x.cidr_block.clone(), x.default_for_az, x.map_public_ip_on_launch)).collect();
+        v.sort();
+        v
+    };
+    assert_eq!(shape(subnets.clone()), shape(initial.subnets.values().collect()));
+    assert!(subnets.iter().all(|x| x.id == default_subnet_id("vpc-new1", &x.availability_zone)));
+    assert_eq!(e.security_groups["sg-new1"].name, "default");
+    assert_eq!(e.internet_gateways["igw-new1"].attached_vpc_id.as_deref(), Some("vpc-new1"));
+    let rt = &e.route_tables["rtb-new1"];
+    assert_eq!(rt.routes.iter().map(|x| (x.destination_cidr_block.as_str(), x.gateway_id.as_str())).collect::<Vec<_>>(), vec![("172.31.0.0/16", "local"), ("0.0.0.0/0", "igw-new1")]);
+    assert!(rt.associations[0].main);
+    assert_eq!(e.created["vpc-new1"], 9);
+    // The old gateway, still there, is untouched; a second default VPC is refused.
+    assert_eq!(e.internet_gateways[&igw].attached_vpc_id, None);
+    assert_eq!(code(&run(&s, Ec2Command::CreateDefaultVpc { ids: default_vpc_ids(2), now: 10 }).unwrap_err()), "DefaultVpcAlreadyExists");
+    // Security groups without a VPC go to the new default VPC.
+    let g = run(&s, sg("sg-web", "web", None)).unwrap();
+    assert_eq!(g.region(R).ec2.security_groups["sg-web"].vpc_id, "vpc-new1");
+}
