@@ -15,6 +15,21 @@ static X_AMZN_TLS_VERSION: HeaderName = HeaderName::from_static("x-amzn-tls-vers
 static X_AMZN_TLS_CIPHER_SUITE: HeaderName = HeaderName::from_static("x-amzn-tls-cipher-suite");
 static X_FORWARDED_PORT: HeaderName = HeaderName::from_static("x-forwarded-port");
 static X_AMZN_TRACE_ID: HeaderName = HeaderName::from_static("x-amzn-trace-id");
+static KEEP_ALIVE: HeaderName = HeaderName::from_static("keep-alive");
+static PROXY_CONNECTION: HeaderName = HeaderName::from_static("proxy-connection");
+
+/// How the HTTP/1.1 path spells the fields elbow adds: HTTP/2 names are lower case, and some
+/// applications match these case-sensitively, so an HTTP/2 request reaches an HTTP/1.1 target
+/// with the same spelling as an HTTP/1.1 one.
+pub fn h1_spelling(name: &HeaderName) -> &str {
+    match name.as_str() {
+        "x-forwarded-for" => "X-Forwarded-For",
+        "x-forwarded-proto" => "X-Forwarded-Proto",
+        "x-forwarded-port" => "X-Forwarded-Port",
+        "x-amzn-trace-id" => "X-Amzn-Trace-Id",
+        other => other,
+    }
+}
 
 /// Removes hop-by-hop fields (RFC 9110 §7.6.1) and those `Connection` names. `te: trailers` is
 /// kept when `keep_te_trailers` (gRPC to an HTTP/2 target needs it).
@@ -29,7 +44,8 @@ pub fn strip_hop_by_hop(h: &mut HeaderMap, keep_te_trailers: bool) {
     for n in named {
         h.remove(n);
     }
-    for n in ["connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade", "trailer"] {
+    // Named constants, not strings: a string is parsed into a name on every call.
+    for n in [&header::CONNECTION, &KEEP_ALIVE, &PROXY_CONNECTION, &header::TRANSFER_ENCODING, &header::UPGRADE, &header::TRAILER] {
         h.remove(n);
     }
     let te_trailers = h.get(header::TE).is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"trailers"));

@@ -43,12 +43,14 @@ where
     let method = Method::from_http(&parts.method);
     let mut out = Vec::with_capacity(512);
     let pq = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
-    let _ = write!(out, "{} {pq} HTTP/1.1\r\nHost: {authority}\r\n", parts.method);
+    for part in [parts.method.as_str(), " ", pq, " HTTP/1.1\r\nHost: ", authority, "\r\n"] {
+        out.extend_from_slice(part.as_bytes());
+    }
     for (name, value) in &parts.headers {
         if name == http::header::HOST || name == http::header::CONTENT_LENGTH {
             continue;
         }
-        out.extend_from_slice(name.as_str().as_bytes());
+        out.extend_from_slice(super::headers::h1_spelling(name).as_bytes());
         out.extend_from_slice(b": ");
         out.extend_from_slice(value.as_bytes());
         out.extend_from_slice(b"\r\n");
