@@ -37,7 +37,7 @@ pub struct ServeArgs {
     /// Address of the AWS-compatible API (every service on one endpoint), HOST:PORT [default: 127.0.0.1:4750].
     #[arg(long, env = "ELBOW_API_ADDR", value_parser = parse_host_port)]
     pub api_addr: Option<SocketAddr>,
-    /// Directory of the embedded store [default: $XDG_DATA_HOME/elbow or ~/.local/share/elbow].
+    /// Directory of the embedded store [default: $XDG_DATA_HOME/elbow, else ~/.local/share/elbow, else ./elbow-data].
     #[arg(long, env = "ELBOW_DATA_DIR")]
     pub data_dir: Option<PathBuf>,
     /// Address load-balancer listeners bind on; each listener binds <addr>:<listener port> [default: 0.0.0.0].
@@ -140,9 +140,11 @@ pub struct Settings {
     pub autoscaling_period: Duration,
 }
 
-/// `$XDG_DATA_HOME/elbow`, else `~/.local/share/elbow`, else `./elbow-data`.
+/// `$XDG_DATA_HOME/elbow`, else `~/.local/share/elbow`, else `./elbow-data` (no `HOME`, as
+/// under some service managers). A relative `XDG_DATA_HOME` is ignored, as the XDG Base
+/// Directory specification says.
 pub fn default_data_dir() -> PathBuf {
-    if let Some(x) = std::env::var_os("XDG_DATA_HOME").filter(|v| !v.is_empty()) {
+    if let Some(x) = std::env::var_os("XDG_DATA_HOME").filter(|v| Path::new(v).is_absolute()) {
         return Path::new(&x).join("elbow");
     }
     if let Some(h) = std::env::var_os("HOME").filter(|v| !v.is_empty()) {
